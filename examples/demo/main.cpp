@@ -11,10 +11,13 @@
 int main(int argc, char** argv) {
   try {
     int steps = 500;
-    if (argc > 1) {
-      std::size_t used = 0;
-      steps = std::stoi(argv[1], &used);
-      if (used != std::string(argv[1]).size() || steps < 1) throw std::invalid_argument(argv[1]);
+    if (argc > 2) throw std::invalid_argument("usage: ember_demo [steps]");
+    if (argc == 2) {
+      char* end = nullptr;
+      long parsed = std::strtol(argv[1], &end, 10);
+      if (*argv[1] == '\0' || *end != '\0' || parsed < 1 || parsed > 1000000)
+        throw std::invalid_argument(std::string("expected a number of steps in [1, 1000000], got '") + argv[1] + "'");
+      steps = static_cast<int>(parsed);
     }
     ember::Generator gen(0);
     // Synthetic regression: target = x W_true + 0.5 x^2 . 1 + noise.

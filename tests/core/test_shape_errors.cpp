@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <cstdlib>
 #include <string>
 
 #include <ember/ember.hpp>
@@ -115,4 +116,12 @@ TEST_CASE("set_num_threads changes the thread count and rejects nonsense", "[cor
 
 TEST_CASE("the header version matches the CMake project version", "[core]") {
   CHECK(std::string(ember::version()) == EMBER_EXPECTED_VERSION);
+}
+
+// Run by ctest as "threads.omp_num_threads" with OMP_NUM_THREADS=3 in the environment
+// (hidden from the default run, where the variable is not set).
+TEST_CASE("the default thread count follows OMP_NUM_THREADS", "[.omp_env]") {
+  const char* env = std::getenv("OMP_NUM_THREADS");
+  REQUIRE(env != nullptr);
+  CHECK(ember::get_num_threads() == std::atoi(env));
 }
