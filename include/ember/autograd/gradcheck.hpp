@@ -49,48 +49,45 @@ inline std::string index_string(const Shape& shape, index_t flat) {
   return s + "]";
 }
 
-// L(x) = sum(f(x) * W) without recording a graph.
-inline double weighted_output(const GradcheckFn& f, const std::vector<Tensor<double>>& xs, const Tensor<double>& w) {
-  NoGradGuard no_grad;
-  Tensor<double> out = kernels::make_contiguous(f(xs));
-  return (out.eigen() * w.eigen()).sum();
-}
-
 }  // namespace detail
 
-// Every input is checked; inputs are copied, the caller's tensors are not modified.
-inline GradcheckResult gradcheck(const GradcheckFn& f, const std::vector<Tensor<double>>& inputs,
-                                 const GradcheckOptions& options = {}) {
-  std::vector<Tensor<double>> xs;
-  for (const auto& in : inputs) {
-    Tensor<double> leaf = kernels::copy(in);
-    leaf.requires_grad_();
-    xs.push_back(leaf);
-  }
-
-  Tensor<double> out = f(xs);
-  Generator gen(options.seed);
-  Tensor<double> w = uniform<double>(out.shape(), 0.5, 1.5, gen);  // away from 0: no element is ignored
+// Checks f() against the leaves it reads, in place: each leaf (which must require grad) is
+// perturbed and restored, and its .grad is reset. Use it for modules, whose parameters are
+// leaves already:  gradcheck_leaves([&] { return layer(x); }, {x, layer.weight, layer.bias});
+inline GradcheckResult gradcheck_leaves(const std::function<Tensor<double>()>& f, std::vector<Tensor<double>> leaves,
+                                        const GradcheckOptions& options = {}) {
   GradcheckResult result;
   std::ostringstream report;
+  for (std::size_t i = 0; i < leaves.size(); ++i) {
+    EMBER_CHECK(leaves[i].is_leaf() && leaves[i].requires_grad() && leaves[i].is_contiguous(), ValueError,
+                "gradcheck", "input ", i, " must be a contiguous leaf that requires grad");
+    leaves[i].reset_grad();
+  }
+  Tensor<double> out = f();
   if (!out.requires_grad()) {
     result.ok = false;
-    report << "gradcheck: the output does not require grad; no op recorded a graph\n";
-    result.report = report.str();
+    result.report = "gradcheck: the output does not require grad; no op recorded a graph\n";
     return result;
   }
+  Generator gen(options.seed);
+  const Tensor<double> w = uniform<double>(out.shape(), 0.5, 1.5, gen);  // away from 0: no element is ignored
   sum(out * w).backward();
+  auto weighted_output = [&] {  // L = sum(f() * W) without a graph
+    NoGradGuard no_grad;
+    Tensor<double> o = kernels::make_contiguous(f());
+    return (o.eigen() * w.eigen()).sum();
+  };
 
   int reported = 0;
-  for (std::size_t i = 0; i < xs.size(); ++i) {
-    Tensor<double> analytic = xs[i].grad();
-    for (index_t j = 0; j < xs[i].numel(); ++j) {
-      double& x = xs[i].data()[j];
+  for (std::size_t i = 0; i < leaves.size(); ++i) {
+    Tensor<double> analytic = leaves[i].grad();
+    for (index_t j = 0; j < leaves[i].numel(); ++j) {
+      double& x = leaves[i].data()[j];
       const double saved = x;
       x = saved + options.eps;
-      const double plus = detail::weighted_output(f, xs, w);
+      const double plus = weighted_output();
       x = saved - options.eps;
-      const double minus = detail::weighted_output(f, xs, w);
+      const double minus = weighted_output();
       x = saved;
       const double numeric = (plus - minus) / (2 * options.eps);
       const double got = analytic.defined() ? analytic.data()[j] : 0.0;
@@ -100,14 +97,28 @@ inline GradcheckResult gradcheck(const GradcheckFn& f, const std::vector<Tensor<
                             << options.rtol << "):\n";
       result.ok = false;
       if (reported++ < options.max_reported)
-        report << "  input " << i << " (shape " << xs[i].shape() << "), element "
-               << detail::index_string(xs[i].shape(), j) << ": analytic " << got << ", numeric " << numeric
+        report << "  input " << i << " (shape " << leaves[i].shape() << "), element "
+               << detail::index_string(leaves[i].shape(), j) << ": analytic " << got << ", numeric " << numeric
                << ", |diff| " << diff << (analytic.defined() ? "" : " (no gradient reached this input)") << "\n";
     }
+    leaves[i].reset_grad();
   }
   if (reported > options.max_reported) report << "  ... and " << reported - options.max_reported << " more\n";
   result.report = report.str();
   return result;
+}
+
+// Checks f(inputs) for every element of every input. The inputs are copied: the caller's
+// tensors are not modified.
+inline GradcheckResult gradcheck(const GradcheckFn& f, const std::vector<Tensor<double>>& inputs,
+                                 const GradcheckOptions& options = {}) {
+  std::vector<Tensor<double>> leaves;
+  for (const auto& in : inputs) {
+    Tensor<double> leaf = kernels::copy(in);
+    leaf.requires_grad_();
+    leaves.push_back(leaf);
+  }
+  return gradcheck_leaves([&] { return f(leaves); }, leaves, options);
 }
 
 }  // namespace ember

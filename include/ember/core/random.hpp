@@ -91,3 +91,16 @@ class Generator {
 };
 
 }  // namespace ember
+
+namespace ember {
+
+// The generator used when none is passed explicitly (layer initialisation, dropout),
+// as torch's default generator. Seed it with manual_seed() for reproducible runs.
+inline Generator& default_generator() {
+  static Generator generator(0);
+  return generator;
+}
+
+inline void manual_seed(std::uint64_t seed) { default_generator().manual_seed(seed); }
+
+}  // namespace ember

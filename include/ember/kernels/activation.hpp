@@ -1,0 +1,23 @@
+#pragma once
+// Element-wise activation kernels on contiguous buffers.
+
+#include "ember/kernels/parallel.hpp"
+
+namespace ember::kernels {
+
+template <class T>
+void relu_forward(const T* x, T* y, index_t n) {
+  parallel_blocks(n, 1.0, [&](index_t begin, index_t end, int) {
+    for (index_t i = begin; i < end; ++i) y[i] = x[i] < T(0) ? T(0) : x[i];  // NaN passes through, as in PyTorch
+  });
+}
+
+// dx = dy where the output was positive, else 0 (the gradient at exactly 0 is 0, as in PyTorch).
+template <class T>
+void relu_backward(const T* y, const T* dy, T* dx, index_t n) {
+  parallel_blocks(n, 1.0, [&](index_t begin, index_t end, int) {
+    for (index_t i = begin; i < end; ++i) dx[i] = y[i] <= T(0) ? T(0) : dy[i];
+  });
+}
+
+}  // namespace ember::kernels

@@ -1,0 +1,110 @@
+#pragma once
+// 2-D convolution (cross-correlation, as in PyTorch) on NCHW input and OIHW weights:
+// per sample, im2col into a per-thread workspace, then one GEMM. Samples are split across
+// threads; with fewer samples than threads (batch-1 inference) the loop runs serially and
+// Eigen's own GEMM uses the threads instead.
+
+#include <algorithm>
+#include <vector>
+
+#include <Eigen/Core>
+
+#include "ember/kernels/gemm.hpp"
+#include "ember/kernels/im2col.hpp"
+#include "ember/kernels/parallel.hpp"
+
+namespace ember::kernels {
+
+// A per-thread scratch buffer that only grows: no allocation per batch once warm.
+template <class T>
+T* thread_workspace(std::size_t elements, int slot = 0) {
+  thread_local std::vector<T, Eigen::aligned_allocator<T>> buffers[2];
+  auto& buffer = buffers[slot];
+  if (buffer.size() < elements) buffer.resize(elements);
+  return buffer.data();
+}
+
+struct ConvShape {
+  index_t batch, out_channels;
+  ConvGeometry geometry;
+  index_t weight_cols() const { return geometry.col_rows(); }  // C * KH * KW
+  index_t out_plane() const { return geometry.col_cols(); }    // OH * OW
+  double gemm_flops() const { return 2.0 * out_channels * weight_cols() * out_plane(); }
+};
+
+// out[n] = W x im2col(x[n]) + bias. bias may be null.
+template <class T>
+void conv2d_forward(const T* x, const T* weight, const T* bias, T* out, const ConvShape& s) {
+  const ConvGeometry& g = s.geometry;
+  const index_t K = s.weight_cols(), L = s.out_plane(), O = s.out_channels;
+  parallel_blocks(s.batch, s.gemm_flops(), [&](index_t begin, index_t end, int) {
+    T* col = thread_workspace<T>(static_cast<std::size_t>(K * L));
+    for (index_t n = begin; n < end; ++n) {
+      im2col(x + n * g.input_size(), g, col);
+      T* y = out + n * O * L;
+      gemm(weight, false, col, false, y, O, K, L);
+      if (bias)
+        for (index_t o = 0; o < O; ++o) {
+          T* row = y + o * L;
+          for (index_t l = 0; l < L; ++l) row[l] += bias[o];
+        }
+    }
+  });
+}
+
+// Samples per block of the weight-gradient sum. Fixed, so that the order of every float
+// addition, and so the result, does not depend on the number of threads.
+inline constexpr index_t kSamplesPerGradBlock = 4;
+
+// Gradients of conv2d_forward given grad_out [N, O, OH, OW]. Any of grad_x, grad_w,
+// grad_b may be null (not needed). Weight and bias gradients are summed per block of
+// samples, then the blocks are added in order: the same bits for any thread count.
+template <class T>
+void conv2d_backward(const T* x, const T* weight, const T* grad_out, T* grad_x, T* grad_w, T* grad_b,
+                     const ConvShape& s) {
+  const ConvGeometry& g = s.geometry;
+  const index_t K = s.weight_cols(), L = s.out_plane(), O = s.out_channels;
+  const index_t blocks = (s.batch + kSamplesPerGradBlock - 1) / kSamplesPerGradBlock;
+  std::vector<T, Eigen::aligned_allocator<T>> partial_w(grad_w ? static_cast<std::size_t>(blocks * O * K) : 0, T(0));
+  std::vector<T> partial_b(grad_b ? static_cast<std::size_t>(blocks * O) : 0, T(0));
+
+  const double work_per_block = 2 * s.gemm_flops() * static_cast<double>(std::min(s.batch, kSamplesPerGradBlock));
+  parallel_blocks(blocks, work_per_block, [&](index_t first_block, index_t end_block, int) {
+    T* col = thread_workspace<T>(static_cast<std::size_t>(K * L), 0);
+    for (index_t block = first_block; block < end_block; ++block) {
+      T* dw = grad_w ? partial_w.data() + block * O * K : nullptr;
+      T* db = grad_b ? partial_b.data() + block * O : nullptr;
+      const index_t end = std::min(s.batch, (block + 1) * kSamplesPerGradBlock);
+      for (index_t n = block * kSamplesPerGradBlock; n < end; ++n) {
+        const T* dy = grad_out + n * O * L;
+        if (grad_x) {  // dcol = W^T dy, then scatter back into the image
+          T* dcol = thread_workspace<T>(static_cast<std::size_t>(K * L), 1);
+          gemm(weight, true, dy, false, dcol, K, O, L);
+          T* dx = grad_x + n * g.input_size();
+          std::fill(dx, dx + g.input_size(), T(0));
+          col2im(dcol, g, dx);
+        }
+        if (dw) {  // dW += dy col^T
+          im2col(x + n * g.input_size(), g, col);
+          gemm(dy, false, col, true, dw, O, L, K, /*accumulate=*/true);
+        }
+        if (db)
+          for (index_t o = 0; o < O; ++o)
+            for (index_t l = 0; l < L; ++l) db[o] += dy[o * L + l];
+      }
+    }
+  });
+
+  if (grad_w) {
+    std::copy(partial_w.begin(), partial_w.begin() + O * K, grad_w);
+    for (index_t block = 1; block < blocks; ++block)
+      for (index_t i = 0; i < O * K; ++i) grad_w[i] += partial_w[static_cast<std::size_t>(block * O * K + i)];
+  }
+  if (grad_b) {
+    std::copy(partial_b.begin(), partial_b.begin() + O, grad_b);
+    for (index_t block = 1; block < blocks; ++block)
+      for (index_t o = 0; o < O; ++o) grad_b[o] += partial_b[static_cast<std::size_t>(block * O + o)];
+  }
+}
+
+}  // namespace ember::kernels
