@@ -189,7 +189,8 @@ TEMPLATE_TEST_CASE("max_pool2d kernels match the naive loops", "[kernels][pool]"
   ember::Generator gen(6);
   struct PoolCase { index_t n, c, h, w, k, s, p; };
   for (auto t : {PoolCase{1, 1, 8, 8, 2, 2, 0}, PoolCase{7, 3, 9, 7, 3, 2, 1}, PoolCase{2, 3, 5, 5, 2, 1, 0},
-                 PoolCase{1, 2, 7, 9, 3, 3, 1}, PoolCase{3, 1, 6, 6, 3, 2, 0}}) {
+                 PoolCase{1, 2, 7, 9, 3, 3, 1}, PoolCase{3, 1, 6, 6, 3, 2, 0},
+                 PoolCase{1, 1, 3, 3, 3, 2, 1} /* no interior window */, PoolCase{2, 2, 4, 5, 4, 1, 2}}) {
     ember::kernels::PoolShape s{t.n * t.c, t.h, t.w, t.k, t.s, t.p};
     INFO("k=" << t.k << " stride=" << t.s << " pad=" << t.p << " " << t.h << "x" << t.w);
     auto x = as<T>(random_values(static_cast<std::size_t>(t.n * t.c * t.h * t.w), gen));

@@ -166,3 +166,52 @@ TEST_CASE("modules pass gradient checks in double", "[nn][gradcheck]") {
                              std::make_shared<nn::Linear<double>>(8, 3, true, gen)};
   require_module_gradcheck(seq, {2, 1, 6, 6});
 }
+
+namespace {
+// The custom layer of docs/api.md ("Writing a custom layer with its backward"), verbatim.
+template <class T>
+ember::Tensor<T> feature_scale(const ember::Tensor<T>& x, const ember::Tensor<T>& scale) {
+  auto out = ember::detail::map(x, [](T v) { return v; });
+  const ember::index_t n = x.size(0), f = x.size(1);
+  for (ember::index_t i = 0; i < n; ++i)
+    for (ember::index_t j = 0; j < f; ++j) out.data()[i * f + j] *= scale.data()[j];
+  auto x0 = ember::kernels::make_contiguous(x).detach(), s0 = scale.detach();
+  return ember::record<T>("feature_scale", out, {x, scale},
+                          [x0, s0, n, f](const ember::Tensor<T>& g, const ember::Node<T>& self) {
+    auto gc = ember::kernels::make_contiguous(g);
+    ember::Tensor<T> dx, ds;
+    if (self.needs_grad(0)) dx = gc * s0;                                  // dy/dx = scale
+    if (self.needs_grad(1)) {                                              // dy/dscale = sum over rows of g * x
+      ds = ember::zeros<T>({f});
+      for (ember::index_t i = 0; i < n; ++i)
+        for (ember::index_t j = 0; j < f; ++j) ds.data()[j] += gc.data()[i * f + j] * x0.data()[i * f + j];
+    }
+    return std::vector<ember::Tensor<T>>{dx, ds};
+  });
+}
+
+template <class T = float>
+struct FeatureScale : ember::nn::Module<T> {
+  ember::Tensor<T> scale;
+  explicit FeatureScale(ember::index_t features)
+      : scale(this->register_parameter("scale", ember::ones<T>({features}))) {}
+  ember::Tensor<T> forward(const ember::Tensor<T>& x) override { return feature_scale(x, scale); }
+  std::string type_name() const override { return "FeatureScale"; }
+};
+}  // namespace
+
+TEST_CASE("the custom layer of the user guide passes its gradient check", "[nn][docs][gradcheck]") {
+  ember::Generator gen(8);
+  FeatureScale<double> layer(3);
+  {
+    ember::NoGradGuard no_grad;
+    layer.scale.eigen() = ember::randn<double>({3}, gen).eigen();  // away from the all-ones start
+  }
+  auto x = ember::randn<double>({4, 3}, gen).requires_grad_();
+  std::vector<ember::Tensor<double>> leaves{x};
+  for (auto& p : layer.parameters()) leaves.push_back(p);
+  auto result = ember::gradcheck_leaves([&] { return layer(x); }, leaves);
+  INFO(result.report);
+  REQUIRE(result.ok);
+  CHECK(x.at(1, 2) * layer.scale.at(2) == Approx(layer(x).at(1, 2)));
+}

@@ -93,3 +93,59 @@ TEST_CASE("the reference CNN learns synthetic patterns through the public API", 
   CHECK(last_loss < 0.5 * first_loss);
   CHECK(acc > 0.8);
 }
+
+namespace {
+namespace docs {
+// The network of docs/api.md ("Defining a network"), verbatim.
+struct Net : nn::Module<float> {
+  nn::Conv2d<float> conv1{1, 32, 3}, conv2{32, 64, 3};
+  nn::Dropout<float> dropout1{0.25}, dropout2{0.5};
+  nn::Linear<float> fc1{9216, 128}, fc2{128, 10};
+
+  Net() {
+    register_module("conv1", conv1);
+    register_module("conv2", conv2);
+    register_module("dropout1", dropout1);
+    register_module("dropout2", dropout2);
+    register_module("fc1", fc1);
+    register_module("fc2", fc2);
+  }
+
+  ember::Tensor<float> forward(const ember::Tensor<float>& x) override {
+    auto h = ember::relu(conv1(x));
+    h = ember::max_pool2d(ember::relu(conv2(h)), 2);
+    h = dropout1(h).flatten(1);
+    h = dropout2(ember::relu(fc1(h)));
+    return fc2(h);  // logits
+  }
+};
+}  // namespace docs
+}  // namespace
+
+TEST_CASE("the network of the user guide trains a step and matches the reference CNN", "[nn][docs][training]") {
+  ember::manual_seed(5);
+  docs::Net net;
+  ember::manual_seed(5);
+  mnist::Net<float> reference;  // same seed, same draw order: the same weights
+  std::vector<std::string> docs_names, reference_names;
+  for (auto& [name, p] : net.named_parameters()) docs_names.push_back(name);
+  for (auto& [name, p] : reference.named_parameters()) reference_names.push_back(name);
+  CHECK(docs_names == reference_names);
+  CHECK(net.fc1.weight.to_vector() == reference.fc1.weight.to_vector());
+
+  ember::Generator gen(2);
+  Tensor<float> images;
+  Tensor<std::int64_t> labels;
+  pattern_batch(8, gen, images, labels);
+  net.eval();
+  reference.eval();
+  CHECK(net(images).to_vector() == reference(images).to_vector());
+  auto loss = ember::cross_entropy(net(images), labels);
+  loss.backward();
+  {
+    ember::NoGradGuard no_grad;
+    for (auto& p : net.parameters()) p.eigen() -= 0.01f * p.grad().eigen();
+    net.zero_grad();
+  }
+  CHECK(ember::cross_entropy(net(images), labels).item() < loss.item());
+}

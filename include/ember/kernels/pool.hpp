@@ -2,9 +2,8 @@
 // 2-D max pooling on NCHW planes, with the argmax of each window kept for the backward.
 // Padding counts as -infinity (it is never chosen), as in PyTorch.
 
-#include <cmath>
+#include <algorithm>
 #include <cstdint>
-#include <limits>
 
 #include "ember/kernels/parallel.hpp"
 
@@ -17,31 +16,85 @@ struct PoolShape {
   index_t out_w() const { return (width + 2 * padding - kernel) / stride + 1; }
 };
 
+namespace detail {
+
+// Max of one window clipped to the input (border windows, where padding cuts them).
+// NaN wins, so that it propagates (v != v is the NaN test without leaving T).
+template <class T>
+void pool_window(const T* in, const PoolShape& s, index_t oh, index_t ow, T& best, std::int32_t& best_at) {
+  const index_t y0 = oh * s.stride - s.padding, x0 = ow * s.stride - s.padding;
+  const index_t y_begin = std::max<index_t>(y0, 0), y_end = std::min(y0 + s.kernel, s.height);
+  const index_t x_begin = std::max<index_t>(x0, 0), x_end = std::min(x0 + s.kernel, s.width);
+  index_t at = y_begin * s.width + x_begin;  // padding <= kernel / 2: windows always overlap the input
+  T b = in[at];
+  for (index_t y = y_begin; y < y_end; ++y)
+    for (index_t x = x_begin; x < x_end; ++x) {
+      const T v = in[y * s.width + x];
+      const bool take = (v > b) | ((v != v) & (b == b));
+      b = take ? v : b;
+      at = take ? y * s.width + x : at;
+    }
+  best = b;
+  best_at = static_cast<std::int32_t>(at);
+}
+
+// Interior windows of one output row, [ow_begin, ow_end): the window offsets are the outer
+// loops, so the inner loop runs across independent outputs (no dependency chain, no branch).
+template <class T>
+void pool_row_interior(const T* in, const PoolShape& s, index_t oh, index_t ow_begin, index_t ow_end, T* best,
+                       std::int32_t* best_at) {
+  const index_t y0 = oh * s.stride - s.padding;
+  for (index_t ow = ow_begin; ow < ow_end; ++ow) {
+    const index_t at = y0 * s.width + ow * s.stride - s.padding;
+    best[ow] = in[at];
+    best_at[ow] = static_cast<std::int32_t>(at);
+  }
+  for (index_t i = 0; i < s.kernel; ++i)
+    for (index_t j = 0; j < s.kernel; ++j) {
+      if (i == 0 && j == 0) continue;
+      const index_t shift = (y0 + i) * s.width + j - s.padding;
+      for (index_t ow = ow_begin; ow < ow_end; ++ow) {
+        const index_t at = shift + ow * s.stride;
+        const T v = in[at], b = best[ow];
+        const bool take = (v > b) | ((v != v) & (b == b));
+        best[ow] = take ? v : b;
+        best_at[ow] = take ? static_cast<std::int32_t>(at) : best_at[ow];
+      }
+    }
+}
+
+}  // namespace detail
+
 // out[p, oh, ow] = max over the window; argmax holds the flat index (y * W + x) in the plane.
-// NaN wins, so that it propagates.
 template <class T>
 void max_pool2d_forward(const T* x, T* out, std::int32_t* argmax, const PoolShape& s) {
   const index_t OH = s.out_h(), OW = s.out_w(), plane = s.height * s.width;
+  // Outputs whose window lies wholly inside the input: o * stride - pad >= 0 and + kernel <= size.
+  auto interior = [&](index_t size, index_t out, index_t& first, index_t& last) {
+    first = std::min(out, (s.padding + s.stride - 1) / s.stride);
+    last = size + s.padding >= s.kernel ? std::min(out, (size + s.padding - s.kernel) / s.stride + 1) : 0;
+    last = std::max(last, first);
+  };
+  index_t oh_first, oh_last, ow_first, ow_last;
+  interior(s.height, OH, oh_first, oh_last);
+  interior(s.width, OW, ow_first, ow_last);
   parallel_blocks(s.planes, static_cast<double>(OH * OW * s.kernel * s.kernel), [&](index_t begin, index_t end, int) {
     for (index_t p = begin; p < end; ++p) {
       const T* in = x + p * plane;
-      for (index_t oh = 0; oh < OH; ++oh)
+      T* o = out + p * OH * OW;
+      std::int32_t* a = argmax + p * OH * OW;
+      for (index_t oh = 0; oh < OH; ++oh) {
+        const bool row_inside = oh >= oh_first && oh < oh_last;
+        const index_t fast_begin = row_inside ? ow_first : OW, fast_end = row_inside ? ow_last : OW;
         for (index_t ow = 0; ow < OW; ++ow) {
-          const index_t y0 = oh * s.stride - s.padding, x0 = ow * s.stride - s.padding;
-          T best = -std::numeric_limits<T>::infinity();
-          index_t best_at = -1;
-          for (index_t y = std::max<index_t>(y0, 0); y < std::min(y0 + s.kernel, s.height); ++y)
-            for (index_t xx = std::max<index_t>(x0, 0); xx < std::min(x0 + s.kernel, s.width); ++xx) {
-              const T v = in[y * s.width + xx];
-              const bool nan_first = std::isnan(static_cast<double>(v)) && !std::isnan(static_cast<double>(best));
-              if (best_at < 0 || v > best || nan_first) {
-                best = v;
-                best_at = y * s.width + xx;
-              }
-            }
-          out[(p * OH + oh) * OW + ow] = best;
-          argmax[(p * OH + oh) * OW + ow] = static_cast<std::int32_t>(best_at);
+          if (ow == fast_begin && fast_begin < fast_end) {
+            detail::pool_row_interior(in, s, oh, fast_begin, fast_end, o + oh * OW, a + oh * OW);
+            ow = fast_end - 1;
+            continue;
+          }
+          detail::pool_window(in, s, oh, ow, o[oh * OW + ow], a[oh * OW + ow]);
         }
+      }
     }
   });
 }
