@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Install the Debian packages ember needs to build, test and benchmark.
+# Install the Debian packages ember needs to build, test and benchmark, plus any extra
+# package names given as arguments (e.g. `scripts/setup-deps.sh npm`).
 # Installs only what is missing, so it is fast and needs no privileges when
 # everything is already there.
 set -euo pipefail
 
-packages=(g++ cmake make libeigen3-dev catch2 libstb-dev libbenchmark-dev zlib1g-dev pkg-config)
+packages=(g++ cmake make libeigen3-dev catch2 libstb-dev libbenchmark-dev zlib1g-dev pkg-config curl ca-certificates "$@")
 
 missing=()
 for pkg in "${packages[@]}"; do
