@@ -20,7 +20,6 @@ class Generator {
   void manual_seed(std::uint64_t seed) {
     std::uint64_t x = seed;
     for (auto& word : state_) word = splitmix64(x);
-    has_spare_normal_ = false;
   }
 
   // Uniformly distributed 64 random bits.
@@ -41,19 +40,12 @@ class Generator {
 
   double uniform(double low, double high) { return low + (high - low) * uniform(); }
 
-  // Standard normal (Box-Muller; the second value of each pair is kept for the next call).
+  // Standard normal (Box-Muller). The second value of the pair is not kept: then state()
+  // is the whole state, and a restored generator continues exactly.
   double normal() {
-    if (has_spare_normal_) {
-      has_spare_normal_ = false;
-      return spare_normal_;
-    }
     double u1 = 1.0 - uniform();  // (0, 1]: log(u1) is finite
     double u2 = uniform();
-    double radius = std::sqrt(-2.0 * std::log(u1));
-    double angle = 2.0 * 3.14159265358979323846 * u2;
-    spare_normal_ = radius * std::sin(angle);
-    has_spare_normal_ = true;
-    return radius * std::cos(angle);
+    return std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * 3.14159265358979323846 * u2);
   }
 
   double normal(double mean, double stddev) { return mean + stddev * normal(); }
@@ -73,7 +65,6 @@ class Generator {
   void set_state(const State& s) {
     EMBER_CHECK(s[0] | s[1] | s[2] | s[3], ValueError, "Generator::set_state", "the all-zero state is invalid");
     state_ = s;
-    has_spare_normal_ = false;
   }
 
  private:
@@ -86,8 +77,6 @@ class Generator {
   }
 
   State state_{};
-  double spare_normal_ = 0.0;
-  bool has_spare_normal_ = false;
 };
 
 }  // namespace ember
