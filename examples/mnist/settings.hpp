@@ -1,0 +1,71 @@
+#pragma once
+// What `mnist train` and `mnist evaluate` were asked to do, parsed from the command line.
+
+#include <string>
+#include <thread>
+
+#include "cli.hpp"
+
+namespace mnist {
+
+struct TrainSettings {
+  std::string data_dir, out_dir, optimizer, scheduler, model;
+  long epochs, batch_size, seed, threads, val_size, limit, interrupt_after;
+  double lr, momentum, weight_decay, gamma;
+  bool augment, resume;
+};
+
+inline void declare_train_options(ArgParser& p) {
+  p.option("data", "data/mnist", "directory with the MNIST IDX files (raw or .gz)");
+  p.option("out", "runs/mnist", "output directory: model, checkpoint, history");
+  p.option("epochs", "3", "number of epochs");
+  p.option("batch-size", "64", "training batch size");
+  p.option("optimizer", "adadelta", "adadelta, sgd, adam or adamw");
+  p.option("lr", "", "learning rate (default: 1.0 adadelta, 0.01 sgd, 0.001 adam/adamw)");
+  p.option("momentum", "0.9", "SGD momentum");
+  p.option("weight-decay", "0", "weight decay (AdamW: decoupled; default 0.01 for adamw)");
+  p.option("scheduler", "step", "step (StepLR, step 1), cosine, onecycle or none");
+  p.option("gamma", "0.7", "StepLR decay factor per epoch");
+  p.option("seed", "1", "random seed (initialisation, split, shuffling, dropout)");
+  p.option("threads", "0", "threads (0: OMP_NUM_THREADS or all cores)");
+  p.option("val-size", "5000", "training images held out for validation");
+  p.option("limit", "0", "use only the first N training images (0: all)");
+  p.option("model", "reference", "model variant: reference (PyTorch's MNIST example CNN)");
+  p.flag("augment", "random affine augmentation of training images");
+  p.flag("resume", "continue from OUT/checkpoint.safetensors");
+  p.option("interrupt-after", "0", "for tests: act as if Ctrl-C came after N batches (0: never)");
+}
+
+inline TrainSettings read_train_settings(const ArgParser& p) {
+  TrainSettings s;
+  s.data_dir = p.str("data");
+  s.out_dir = p.str("out");
+  s.epochs = p.integer("epochs", 1, 1000);
+  s.batch_size = p.integer("batch-size", 1, 65536);
+  s.optimizer = p.choice("optimizer", {"adadelta", "sgd", "adam", "adamw"});
+  const double default_lr = s.optimizer == "adadelta" ? 1.0 : s.optimizer == "sgd" ? 0.01 : 1e-3;
+  s.lr = p.str("lr").empty() ? default_lr : p.real("lr", 0.0, 100.0);
+  s.momentum = p.real("momentum", 0.0, 1.0);
+  const bool decay_given = p.str("weight-decay") != "0";
+  s.weight_decay = decay_given ? p.real("weight-decay", 0.0, 1.0) : (s.optimizer == "adamw" ? 0.01 : 0.0);
+  s.scheduler = p.choice("scheduler", {"step", "cosine", "onecycle", "none"});
+  s.gamma = p.real("gamma", 0.0, 1.0);
+  s.seed = p.integer("seed", 0, 2147483647);
+  s.threads = p.integer("threads", 0, 1024);
+  s.val_size = p.integer("val-size", 0, 59999);
+  s.limit = p.integer("limit", 0, 60000);
+  s.model = p.choice("model", {"reference"});
+  s.augment = p.is_set("augment");
+  s.resume = p.is_set("resume");
+  s.interrupt_after = p.integer("interrupt-after", 0, 1000000000);
+  return s;
+}
+
+// The settings that must match when resuming (the rest, like --epochs, may change).
+inline std::string resume_key(const TrainSettings& s) {
+  return "model=" + s.model + " optimizer=" + s.optimizer + " batch-size=" + std::to_string(s.batch_size) +
+         " seed=" + std::to_string(s.seed) + " val-size=" + std::to_string(s.val_size) +
+         " limit=" + std::to_string(s.limit) + " scheduler=" + s.scheduler + " augment=" + (s.augment ? "1" : "0");
+}
+
+}  // namespace mnist

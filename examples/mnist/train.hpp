@@ -1,0 +1,148 @@
+#pragma once
+// `mnist train`: trains the CNN with per-epoch validation, keeps the best model, writes a
+// checkpoint every epoch (and on Ctrl-C, mid-epoch), and resumes from it bit for bit.
+//
+// Reproducibility: three generators, all derived from --seed: `split` (train/validation
+// split), `model` (initialisation, dropout) and `data` (shuffling, augmentation). A checkpoint
+// stores the model generator as it is and the data generator as it was at the start of the
+// epoch, so a resumed run redraws the same epoch order and skips the batches already done.
+
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <ember/ember.hpp>
+
+#include "history.hpp"
+#include "model.hpp"
+#include "progress.hpp"
+#include "settings.hpp"
+#include "training_state.hpp"
+
+namespace mnist {
+
+// Set by SIGINT (Ctrl-C); the loop checks it between batches and saves a checkpoint.
+inline volatile std::sig_atomic_t interrupt_requested = 0;
+extern "C" inline void on_sigint(int) { interrupt_requested = 1; }
+
+struct EvalResult {
+  double loss = 0, accuracy = 0;
+};
+
+// Mean loss and accuracy over a dataset, in eval mode, without a graph.
+inline EvalResult evaluate_dataset(Net<float>& net, const ember::data::Dataset& ds, long batch_size) {
+  EvalResult r;
+  if (ds.size() == 0) return r;
+  ember::Generator unused(0);
+  ember::data::DataLoaderOptions options;
+  options.batch_size = batch_size;
+  options.shuffle = false;
+  ember::data::DataLoader loader(ds, options, unused);
+  loader.start_epoch();
+  ember::NoGradGuard no_grad;
+  const bool was_training = net.is_training();
+  net.eval();
+  double loss_sum = 0;
+  long correct = 0;
+  for (ember::index_t b = 0; b < loader.num_batches(); ++b) {
+    auto batch = loader.batch(b);
+    auto logits = net(batch.images);
+    loss_sum += ember::cross_entropy(logits, batch.labels, ember::Reduction::Sum).item();
+    correct += count_correct(logits, batch.labels);
+  }
+  net.train(was_training);
+  r.loss = loss_sum / static_cast<double>(ds.size());
+  r.accuracy = static_cast<double>(correct) / static_cast<double>(ds.size());
+  return r;
+}
+
+inline int run_train(const TrainSettings& s) {
+  namespace fs = std::filesystem;
+  if (s.threads > 0) ember::set_num_threads(static_cast<int>(s.threads));
+  const std::string checkpoint_path = s.out_dir + "/checkpoint.safetensors";
+  const std::string model_path = s.out_dir + "/model.safetensors";
+
+  // Data: the split is drawn once from its own generator, so it is the same on resume.
+  ember::data::Dataset full = ember::data::load_mnist(s.data_dir, ember::data::Split::Train);
+  if (s.limit > 0 && s.limit < full.size()) full = full.subset(first_indices(s.limit));
+  if (s.val_size >= full.size())
+    throw UsageError("--val-size " + std::to_string(s.val_size) + " leaves no training images out of " +
+                     std::to_string(full.size()));
+  ember::Generator split_gen(static_cast<std::uint64_t>(s.seed) * 3 + 1);
+  auto [train_set, val_set] = ember::data::random_split(full, s.val_size, split_gen);
+
+  ember::Generator model_gen(static_cast<std::uint64_t>(s.seed) * 3 + 2);
+  ember::Generator data_gen(static_cast<std::uint64_t>(s.seed) * 3 + 3);
+  Net<float> net(model_gen);
+  ember::data::DataLoaderOptions loader_options;
+  loader_options.batch_size = s.batch_size;
+  loader_options.augment = s.augment;
+  ember::data::DataLoader loader(train_set, loader_options, data_gen);
+  TrainingState state(s, net, loader.num_batches());
+  fs::create_directories(s.out_dir);  // only once the data loaded: bad input leaves nothing behind
+
+  if (s.resume) {
+    state.load(checkpoint_path, resume_key(s), model_gen, data_gen);
+    std::cerr << "resuming from " << checkpoint_path << " at epoch " << state.epoch << ", batch " << state.batch
+              << "\n";
+  }
+  std::signal(SIGINT, on_sigint);
+  std::cout << "training " << s.model << " on " << train_set.size() << " images (" << val_set.size()
+            << " for validation), " << s.epochs << " epochs, batch " << s.batch_size << ", " << s.optimizer << " lr "
+            << s.lr << ", " << ember::get_num_threads() << " threads\n";
+
+  long batches_this_run = 0;
+  for (; state.epoch <= s.epochs; ++state.epoch, state.batch = 0) {
+    if (state.batch == 0) {
+      state.data_epoch_start = data_gen.state();
+      state.reset_epoch_sums();
+    }
+    data_gen.set_state(state.data_epoch_start);
+    loader.start_epoch();
+    net.train();
+    ProgressBar bar("epoch " + std::to_string(state.epoch) + "/" + std::to_string(s.epochs), loader.num_batches());
+    for (; state.batch < loader.num_batches(); ++state.batch) {
+      if (interrupt_requested) {
+        bar.finish();
+        state.model_rng = model_gen.state();
+        state.save(checkpoint_path);
+        std::cerr << "interrupted: checkpoint saved to " << checkpoint_path << " (epoch " << state.epoch << ", batch "
+                  << state.batch << "); continue with --resume\n";
+        return 130;
+      }
+      auto batch = loader.batch(state.batch);
+      auto logits = net(batch.images);
+      auto loss = ember::cross_entropy(logits, batch.labels);
+      state.optimizer->zero_grad();
+      loss.backward();
+      state.optimizer->step();
+      state.scheduler_batch_step();
+      state.add_batch(loss.item(), count_correct(logits, batch.labels), batch.labels.numel());
+      bar.update(state.batch + 1, state.running_loss());
+      if (++batches_this_run == s.interrupt_after) std::raise(SIGINT);
+    }
+    bar.finish();
+    EvalResult val = evaluate_dataset(net, val_set, 1000);
+    EpochRecord record = state.finish_epoch(val.loss, val.accuracy);
+    std::cout << format_epoch(record, s.epochs) << std::endl;
+    if (val_set.size() == 0 || val.accuracy > state.best_val_accuracy) {
+      state.best_val_accuracy = val.accuracy;
+      ember::io::save_model(net, model_path, architecture_name(s.model), run_metadata(s, record));
+    }
+    state.scheduler_epoch_step();
+    state.model_rng = model_gen.state();
+    state.data_epoch_start = data_gen.state();  // the next epoch starts from here
+    state.epoch_done_checkpoint(checkpoint_path);
+    write_history(state.history, s.out_dir);
+  }
+  std::cout << "best validation accuracy " << format_percent(state.best_val_accuracy) << "; model: " << model_path
+            << "\n";
+  return 0;
+}
+
+}  // namespace mnist

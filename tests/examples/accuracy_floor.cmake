@@ -1,0 +1,18 @@
+# Trains the reference CNN on the 2,000-image MNIST sample and requires at least 90% accuracy
+# on the 1,000 sample test images: a floor that catches a broken training pipeline without
+# the full data set (the full-data figures are in the README).
+# Usage: cmake -DMNIST=<binary> -DDATA=<sample dir> -DWORK=<scratch dir> -P accuracy_floor.cmake
+file(REMOVE_RECURSE ${WORK})
+execute_process(COMMAND ${MNIST} train --data ${DATA} --out ${WORK} --epochs 3 --val-size 200 --seed 1
+                COMMAND_ECHO STDOUT COMMAND_ERROR_IS_FATAL ANY)
+execute_process(COMMAND ${MNIST} evaluate --data ${DATA} --model ${WORK}/model.safetensors --out ${WORK}
+                OUTPUT_VARIABLE out COMMAND_ERROR_IS_FATAL ANY)
+message(STATUS "${out}")
+if(NOT out MATCHES "accuracy ([0-9.]+)%")
+  message(FATAL_ERROR "no accuracy in the output of mnist evaluate")
+endif()
+set(accuracy ${CMAKE_MATCH_1})
+if(accuracy LESS 90)
+  message(FATAL_ERROR "test accuracy ${accuracy}% is below the 90% floor")
+endif()
+message(STATUS "test accuracy ${accuracy}% >= 90%")

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# The mnist program's answers to bad command lines and bad files: one line on stderr,
+# exit code 2 for usage errors and 1 for bad input, and no partial output files.
+# Usage: mnist_cli_errors.sh MNIST_BINARY SAMPLE_DATA_DIR
+set -uo pipefail
+mnist=$1
+data=$2
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+failures=0
+
+# expect CODE PATTERN -- command...: runs it, checks the exit code and that stderr is one
+# line matching PATTERN.
+expect() {
+  local code=$1 pattern=$2
+  shift 3
+  "$@" >"$work/out" 2>"$work/err"
+  local got=$?
+  local lines
+  lines=$(wc -l <"$work/err")
+  if [[ $got -ne $code ]] || ! grep -q -- "$pattern" "$work/err" || [[ $lines -ne 1 ]]; then
+    echo "FAIL: $* -> exit $got (expected $code), stderr ($lines lines):"
+    sed 's/^/    /' "$work/err"
+    failures=$((failures + 1))
+  else
+    echo "ok: $* -> $code: $(cat "$work/err")"
+  fi
+}
+
+expect 2 "missing command" -- "$mnist"
+expect 2 "unknown command 'fly'" -- "$mnist" fly
+expect 2 "unknown option '--epoch'" -- "$mnist" train --epoch 3
+expect 2 "--epochs expects an integer in \[1, 1000\], got 'three'" -- "$mnist" train --epochs three
+expect 2 "--epochs expects an integer" -- "$mnist" train --epochs 0
+expect 2 "--lr expects a number" -- "$mnist" train --lr -1
+expect 2 "--optimizer expects one of adadelta, sgd, adam, adamw, got 'rmsprop'" -- "$mnist" train --optimizer rmsprop
+expect 2 "option '--seed' needs a value" -- "$mnist" train --seed
+expect 2 "option '--augment' takes no value" -- "$mnist" train --augment=yes
+expect 2 "unexpected argument 'extra'" -- "$mnist" evaluate extra
+expect 1 "no train-images-idx3-ubyte" -- "$mnist" train --data "$work/nowhere" --out "$work/run1"
+
+# A truncated label file: a one-line FormatError naming the file, and no output files.
+mkdir -p "$work/bad"
+cp "$data"/* "$work/bad/"
+gzip -dc "$data/train-labels-idx1-ubyte.gz" | head -c 100 >"$work/bad/train-labels-idx1-ubyte"
+rm -f "$work/bad/train-labels-idx1-ubyte.gz"
+expect 1 "train-labels-idx1-ubyte" -- "$mnist" train --data "$work/bad" --out "$work/run2" --limit 500 --val-size 100
+if [[ -e "$work/run2/model.safetensors" || -e "$work/run2/checkpoint.safetensors" ]]; then
+  echo "FAIL: output files were written after a bad input"
+  failures=$((failures + 1))
+fi
+
+# A model file that is not a model.
+echo "not a model" >"$work/model.safetensors"
+expect 1 "model.safetensors" -- "$mnist" evaluate --model "$work/model.safetensors" --data "$data" --out "$work/eval"
+[[ -e "$work/eval/predictions.csv" ]] && { echo "FAIL: predictions written for a bad model"; failures=$((failures + 1)); }
+
+# --help works everywhere and exits 0.
+for cmd in "" train evaluate; do
+  if ! "$mnist" $cmd --help >"$work/out" 2>&1 || ! grep -q usage "$work/out"; then
+    echo "FAIL: mnist $cmd --help"
+    failures=$((failures + 1))
+  fi
+done
+
+echo "$((13 - failures)) passed, $failures failed"
+[[ $failures -eq 0 ]]
