@@ -41,27 +41,8 @@ NUMPY_DTYPES = {"F32": np.dtype("<f4"), "F64": np.dtype("<f8"), "I64": np.dtype(
 SAFETENSORS_DTYPES = {dtype: name for name, dtype in NUMPY_DTYPES.items()}
 
 
-class Net(nn.Module):
-    """PyTorch's MNIST example network (examples/mnist/main.py), returning logits."""
-
-    def __init__(self):
-        super().__init__()
-        self.conv1 = nn.Conv2d(1, 32, 3, 1)
-        self.conv2 = nn.Conv2d(32, 64, 3, 1)
-        self.dropout1 = nn.Dropout(0.25)
-        self.dropout2 = nn.Dropout(0.5)
-        self.fc1 = nn.Linear(9216, 128)
-        self.fc2 = nn.Linear(128, 10)
-
-    def forward(self, x):
-        x = F.relu(self.conv1(x))
-        x = F.relu(self.conv2(x))
-        x = F.max_pool2d(x, 2)
-        x = self.dropout1(x)
-        x = torch.flatten(x, 1)
-        x = F.relu(self.fc1(x))
-        x = self.dropout2(x)
-        return self.fc2(x)  # the example's log_softmax is left out: ember's Net returns logits
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures"))
+from reference_net import Net  # noqa: E402  (the network of make_fixtures.py too)
 
 
 # ---------------------------------------------------------------------------------------
