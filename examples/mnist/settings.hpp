@@ -18,7 +18,7 @@ struct TrainSettings {
 inline void declare_train_options(ArgParser& p) {
   p.option("data", "data/mnist", "directory with the MNIST IDX files (raw or .gz)");
   p.option("out", "runs/mnist", "output directory: model, checkpoint, history");
-  p.option("epochs", "3", "number of epochs");
+  p.option("epochs", "6", "number of epochs");
   p.option("batch-size", "64", "training batch size");
   p.option("optimizer", "adadelta", "adadelta, sgd, adam or adamw");
   p.option("lr", "", "learning rate (default: 1.0 adadelta, 0.01 sgd, 0.001 adam/adamw)");
