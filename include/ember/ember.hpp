@@ -21,6 +21,8 @@
 #include "ember/io/json.hpp"
 #include "ember/io/model_file.hpp"
 #include "ember/io/safetensors.hpp"
+#include "ember/metrics/classification.hpp"
+#include "ember/metrics/roc.hpp"
 #include "ember/ops/activation.hpp"
 #include "ember/ops/conv.hpp"
 #include "ember/ops/dropout.hpp"
