@@ -2,6 +2,7 @@
 //
 //   mnist train    [--data DIR] [--epochs N] [--optimizer adadelta|sgd|adam|adamw] ... [--resume]
 //   mnist evaluate [--model FILE] [--data DIR] [--out DIR]
+//   mnist predict  [--model FILE] [--json] image.png [more images...]
 //   mnist <command> --help
 //
 // Exit codes: 0 success, 1 error (bad file, ...), 2 bad command line, 130 interrupted (checkpoint saved).
@@ -10,7 +11,10 @@
 #include <string>
 #include <vector>
 
+// This translation unit holds the stb_image implementation (see ember/data/image.hpp).
+#define EMBER_STB_IMPLEMENTATION
 #include "evaluate.hpp"
+#include "predict.hpp"
 #include "train.hpp"
 
 namespace {
@@ -19,11 +23,12 @@ const char* kUsage =
     "usage: mnist <command> [options]\n\n"
     "commands:\n"
     "  train      train the CNN (per-epoch validation, best model, checkpoints, --resume)\n"
-    "  evaluate   test loss and accuracy of a saved model; writes predictions.csv\n\n"
+    "  evaluate   test loss and accuracy of a saved model; writes predictions.csv\n"
+    "  predict    classify your own digit images (PNG, JPG, BMP)\n\n"
     "run 'mnist <command> --help' for the options of a command\n";
 
 int dispatch(const std::vector<std::string>& args) {
-  if (args.empty()) throw mnist::UsageError("missing command (commands: train, evaluate; see mnist --help)");
+  if (args.empty()) throw mnist::UsageError("missing command (commands: train, evaluate, predict; see mnist --help)");
   if (args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
     std::cout << kUsage;
     return 0;
@@ -42,7 +47,13 @@ int dispatch(const std::vector<std::string>& args) {
     if (!p.parse(rest, std::cout)) return 0;
     return mnist::run_evaluate(mnist::read_evaluate_settings(p));
   }
-  throw mnist::UsageError("unknown command '" + command + "' (commands: train, evaluate; see mnist --help)");
+  if (command == "predict") {
+    mnist::ArgParser p("mnist predict", "Classify digit images (PNG, JPG, BMP) with a saved model.");
+    mnist::declare_predict_options(p);
+    if (!p.parse(rest, std::cout)) return 0;
+    return mnist::run_predict(mnist::read_predict_settings(p));
+  }
+  throw mnist::UsageError("unknown command '" + command + "' (commands: train, evaluate, predict; see mnist --help)");
 }
 
 }  // namespace

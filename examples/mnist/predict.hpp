@@ -1,0 +1,84 @@
+#pragma once
+// `mnist predict --model M image.png [more...]`: classifies the user's own digit images.
+// Each image is turned into an MNIST-like input (ember::data::to_mnist: grayscale, light ink on
+// dark, cropped, scaled into 20x20, centred by centre of mass in 28x28). An unreadable image
+// gives one line on stderr and the others are still processed; the exit code is then 1.
+
+#include <algorithm>
+#include <cstdio>
+#include <iostream>
+#include <numeric>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <ember/ember.hpp>
+
+#include "cli.hpp"
+#include "history.hpp"
+#include "model.hpp"
+
+namespace mnist {
+
+struct PredictSettings {
+  std::string model_path, arch;
+  bool json;
+  std::vector<std::string> images;
+};
+
+inline void declare_predict_options(ArgParser& p) {
+  p.option("model", "runs/mnist/model.safetensors", "model file written by train");
+  p.option("arch", "reference", "model variant the file must hold");
+  p.flag("json", "one JSON object per image on stdout instead of text");
+  p.positionals("IMAGE");
+}
+
+inline PredictSettings read_predict_settings(const ArgParser& p) {
+  PredictSettings s{p.str("model"), p.choice("arch", {"reference"}), p.is_set("json"), p.positional()};
+  if (s.images.empty()) throw UsageError("predict needs at least one image file (see mnist predict --help)");
+  return s;
+}
+
+// The three most likely digits, best first, with their probabilities.
+inline std::vector<std::pair<int, double>> top3(const ember::Tensor<float>& probs) {
+  std::vector<int> order(10);
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return probs.at(0, a) > probs.at(0, b); });
+  std::vector<std::pair<int, double>> out;
+  for (int i = 0; i < 3; ++i) out.emplace_back(order[static_cast<std::size_t>(i)], probs.at(0, order[static_cast<std::size_t>(i)]));
+  return out;
+}
+
+inline int run_predict(const PredictSettings& s) {
+  Net<float> net;
+  ember::io::load_model(net, s.model_path, architecture_name(s.arch));
+  net.eval();
+  ember::NoGradGuard no_grad;
+  int failures = 0;
+  for (const std::string& path : s.images) {
+    try {
+      auto digit = ember::data::to_mnist(ember::data::load_image(path));
+      auto probs = ember::softmax(net(ember::data::to_input(digit)), 1);
+      auto best = top3(probs);
+      std::ostringstream line;
+      if (s.json) {
+        line << "{\"image\": " << ember::io::json::quote(path) << ", \"digit\": " << best[0].first << ", \"top3\": [";
+        for (std::size_t i = 0; i < best.size(); ++i)
+          line << (i ? ", " : "") << "{\"digit\": " << best[i].first << ", \"probability\": " << best[i].second << "}";
+        line << "]}";
+      } else {
+        line << path << ": " << best[0].first << "  (";
+        for (std::size_t i = 0; i < best.size(); ++i)
+          line << (i ? ", " : "") << best[i].first << ": " << format_percent(best[i].second);
+        line << ")";
+      }
+      std::cout << line.str() << std::endl;
+    } catch (const ember::Error& e) {
+      std::cerr << "mnist: " << e.what() << "\n";
+      ++failures;
+    }
+  }
+  return failures == 0 ? 0 : 1;
+}
+
+}  // namespace mnist
