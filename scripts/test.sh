@@ -6,7 +6,8 @@ set -euo pipefail
 preset=${1:-debug}
 cd "$(dirname "$0")/.."
 
-scripts/setup-deps.sh
+# chromium: the report is also checked in a headless browser (ctest mnist.report_in_browser).
+scripts/setup-deps.sh chromium fonts-dejavu-core
 cmake --preset "$preset"
 cmake --build --preset "$preset" -j "$(nproc)"
 ctest --preset "$preset"

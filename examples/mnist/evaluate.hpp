@@ -1,7 +1,9 @@
 #pragma once
-// `mnist evaluate`: test loss and accuracy of a saved model, and predictions.csv with the
-// class probabilities of every test image, for later analysis.
+// `mnist evaluate`: test loss and accuracy of a saved model, predictions.csv with the class
+// probabilities of every test image, and the report folder (report.hpp).
 
+#include <filesystem>
+#include <fstream>
 #include <iomanip>
 #include <iostream>
 #include <sstream>
@@ -12,6 +14,8 @@
 #include "cli.hpp"
 #include "history.hpp"
 #include "model.hpp"
+#include "report.hpp"
+#include "test_run.hpp"
 
 namespace mnist {
 
@@ -23,7 +27,7 @@ struct EvaluateSettings {
 inline void declare_evaluate_options(ArgParser& p) {
   p.option("data", "data/mnist", "directory with the MNIST IDX files (raw or .gz)");
   p.option("model", "runs/mnist/model.safetensors", "model file written by train");
-  p.option("out", "runs/mnist", "where predictions.csv goes");
+  p.option("out", "runs/mnist", "where predictions.csv and the report folder go");
   p.option("batch-size", "1000", "evaluation batch size");
   p.option("threads", "0", "threads (0: OMP_NUM_THREADS or all cores)");
   p.option("limit", "0", "evaluate only the first N test images (0: all)");
@@ -40,47 +44,57 @@ inline EvaluateSettings read_evaluate_settings(const ArgParser& p) {
           p.integer("limit", 0, 10000)};
 }
 
+// The history the training run left next to the model, or none.
+inline std::vector<EpochRecord> history_next_to(const std::string& model_path) {
+  const std::filesystem::path csv = std::filesystem::path(model_path).parent_path() / "history.csv";
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(csv, ec)) return {};
+  std::ifstream in(csv, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  try {
+    return parse_history_csv(text.str());
+  } catch (const ember::Error& e) {  // the report is still worth having without curves
+    std::cerr << "mnist: warning: ignoring " << csv.string() << ": " << e.what() << "\n";
+    return {};
+  }
+}
+
+// Tests `net` (loaded from model_path, with that metadata) on the test set and writes
+// OUT/predictions.csv and the report folder OUT/report. Shared by evaluate and train.
+inline void evaluate_and_report(Net<float>& net, const ember::data::Dataset& test, const std::string& model_path,
+                                const ember::io::Metadata& metadata, const std::string& out_dir, long batch_size,
+                                const std::string& data_dir) {
+  const TestRun run = run_test_set(net, test, batch_size);
+  std::filesystem::create_directories(out_dir);
+  const std::string predictions = out_dir + "/predictions.csv";
+  ember::io::write_file_atomic(predictions, predictions_csv(run));
+  ReportContext ctx;
+  ctx.model_path = model_path;
+  ctx.model_metadata = metadata;
+  ctx.parameters = net.num_parameters();
+  ctx.history = history_next_to(model_path);
+  ctx.evaluation_settings = {{"test data", data_dir}, {"evaluation batch size", std::to_string(batch_size)}};
+  const std::string report = write_report(out_dir + "/report", run, ctx);
+  const double n = static_cast<double>(run.size());
+  std::cout << "test loss " << std::fixed << std::setprecision(4) << run.loss << "  accuracy "
+            << format_percent(run.correct() / n) << " (" << run.correct() << "/" << run.size() << ")\n"
+            << "predictions: " << predictions << "\n"
+            << "report: " << report << "\n";
+}
+
+inline ember::data::Dataset load_test_set(const std::string& data_dir, long limit) {
+  ember::data::Dataset test = ember::data::load_mnist(data_dir, ember::data::Split::Test);
+  if (limit > 0 && limit < test.size()) test = test.subset(first_indices(limit));
+  return test;
+}
+
 inline int run_evaluate(const EvaluateSettings& s) {
   if (s.threads > 0) ember::set_num_threads(static_cast<int>(s.threads));
   Net<float> net;
-  ember::io::load_model(net, s.model_path, architecture_name(s.model));
-  net.eval();
-  ember::data::Dataset test = ember::data::load_mnist(s.data_dir, ember::data::Split::Test);
-  if (s.limit > 0 && s.limit < test.size()) test = test.subset(first_indices(s.limit));
-
-  ember::Generator unused(0);
-  ember::data::DataLoaderOptions options;
-  options.batch_size = s.batch_size;
-  options.shuffle = false;
-  ember::data::DataLoader loader(test, options, unused);
-  loader.start_epoch();
-  ember::NoGradGuard no_grad;
-  std::ostringstream csv;
-  csv << "index,label,predicted";
-  for (int c = 0; c < 10; ++c) csv << ",p" << c;
-  csv << "\n" << std::setprecision(6);
-  double loss_sum = 0;
-  long correct = 0, index = 0;
-  for (ember::index_t b = 0; b < loader.num_batches(); ++b) {
-    auto batch = loader.batch(b);
-    auto logits = net(batch.images);
-    loss_sum += ember::cross_entropy(logits, batch.labels, ember::Reduction::Sum).item();
-    correct += count_correct(logits, batch.labels);
-    auto probs = ember::softmax(logits, 1);
-    auto predicted = logits.argmax(1);
-    for (ember::index_t i = 0; i < batch.labels.numel(); ++i, ++index) {
-      csv << index << ',' << batch.labels.data()[i] << ',' << predicted.data()[i];
-      for (int c = 0; c < 10; ++c) csv << ',' << probs.at(i, c);
-      csv << '\n';
-    }
-  }
-  std::filesystem::create_directories(s.out_dir);
-  const std::string predictions = s.out_dir + "/predictions.csv";
-  ember::io::write_file_atomic(predictions, csv.str());
-  const double n = static_cast<double>(test.size());
-  std::cout << "test loss " << std::fixed << std::setprecision(4) << loss_sum / n << "  accuracy "
-            << format_percent(correct / n) << " (" << correct << "/" << test.size() << ")\n"
-            << "predictions: " << predictions << "\n";
+  const auto metadata = ember::io::load_model(net, s.model_path, architecture_name(s.model));
+  const ember::data::Dataset test = load_test_set(s.data_dir, s.limit);
+  evaluate_and_report(net, test, s.model_path, metadata, s.out_dir, s.batch_size, s.data_dir);
   return 0;
 }
 

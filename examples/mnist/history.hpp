@@ -96,6 +96,7 @@ inline void write_history(const std::vector<EpochRecord>& history, const std::st
 
 inline ember::io::Metadata run_metadata(const TrainSettings& s, const EpochRecord& r) {
   return {{"settings", resume_key(s)},
+          {"train_command", train_command(s)},
           {"epoch", std::to_string(r.epoch)},
           {"val_accuracy", std::to_string(r.val_accuracy)}};
 }

@@ -1,6 +1,7 @@
 #pragma once
 // What `mnist train` and `mnist evaluate` were asked to do, parsed from the command line.
 
+#include <sstream>
 #include <string>
 #include <thread>
 
@@ -66,6 +67,20 @@ inline std::string resume_key(const TrainSettings& s) {
   return "model=" + s.model + " optimizer=" + s.optimizer + " batch-size=" + std::to_string(s.batch_size) +
          " seed=" + std::to_string(s.seed) + " val-size=" + std::to_string(s.val_size) +
          " limit=" + std::to_string(s.limit) + " scheduler=" + s.scheduler + " augment=" + (s.augment ? "1" : "0");
+}
+
+// The command line that repeats this training run (recorded in the model file, shown in the
+// report). Paths are left out: they say where, not what.
+inline std::string train_command(const TrainSettings& s) {
+  std::ostringstream c;
+  c << "mnist train --model " << s.model << " --epochs " << s.epochs << " --batch-size " << s.batch_size
+    << " --optimizer " << s.optimizer << " --lr " << s.lr << " --scheduler " << s.scheduler << " --gamma " << s.gamma;
+  if (s.optimizer == "sgd") c << " --momentum " << s.momentum;
+  c << " --weight-decay " << s.weight_decay << " --seed " << s.seed << " --val-size " << s.val_size;
+  if (s.limit > 0) c << " --limit " << s.limit;
+  if (s.augment) c << " --augment";
+  if (s.threads > 0) c << " --threads " << s.threads;
+  return c.str();
 }
 
 }  // namespace mnist

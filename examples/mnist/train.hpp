@@ -1,6 +1,7 @@
 #pragma once
 // `mnist train`: trains the CNN with per-epoch validation, keeps the best model, writes a
-// checkpoint every epoch (and on Ctrl-C, mid-epoch), and resumes from it bit for bit.
+// checkpoint every epoch (and on Ctrl-C, mid-epoch), and resumes from it bit for bit. At the
+// end the best model is tested and the report written, as `mnist evaluate` does.
 //
 // Reproducibility: three generators, all derived from --seed: `split` (train/validation
 // split), `model` (initialisation, dropout) and `data` (shuffling, augmentation). A checkpoint
@@ -18,6 +19,7 @@
 
 #include <ember/ember.hpp>
 
+#include "evaluate.hpp"
 #include "history.hpp"
 #include "model.hpp"
 #include "progress.hpp"
@@ -36,29 +38,9 @@ struct EvalResult {
 
 // Mean loss and accuracy over a dataset, in eval mode, without a graph.
 inline EvalResult evaluate_dataset(Net<float>& net, const ember::data::Dataset& ds, long batch_size) {
-  EvalResult r;
-  if (ds.size() == 0) return r;
-  ember::Generator unused(0);
-  ember::data::DataLoaderOptions options;
-  options.batch_size = batch_size;
-  options.shuffle = false;
-  ember::data::DataLoader loader(ds, options, unused);
-  loader.start_epoch();
-  ember::NoGradGuard no_grad;
-  const bool was_training = net.is_training();
-  net.eval();
-  double loss_sum = 0;
-  long correct = 0;
-  for (ember::index_t b = 0; b < loader.num_batches(); ++b) {
-    auto batch = loader.batch(b);
-    auto logits = net(batch.images);
-    loss_sum += ember::cross_entropy(logits, batch.labels, ember::Reduction::Sum).item();
-    correct += count_correct(logits, batch.labels);
-  }
-  net.train(was_training);
-  r.loss = loss_sum / static_cast<double>(ds.size());
-  r.accuracy = static_cast<double>(correct) / static_cast<double>(ds.size());
-  return r;
+  if (ds.size() == 0) return {};
+  const TestRun run = run_test_set(net, ds, batch_size);
+  return {run.loss, static_cast<double>(run.correct()) / static_cast<double>(run.size())};
 }
 
 inline int run_train(const TrainSettings& s) {
@@ -73,6 +55,8 @@ inline int run_train(const TrainSettings& s) {
   if (s.val_size >= full.size())
     throw UsageError("--val-size " + std::to_string(s.val_size) + " leaves no training images out of " +
                      std::to_string(full.size()));
+  // The test set is loaded now so that a missing file stops the run before it starts.
+  const ember::data::Dataset test_set = load_test_set(s.data_dir, 0);
   ember::Generator split_gen(static_cast<std::uint64_t>(s.seed) * 3 + 1);
   auto [train_set, val_set] = ember::data::random_split(full, s.val_size, split_gen);
 
@@ -142,6 +126,10 @@ inline int run_train(const TrainSettings& s) {
   }
   std::cout << "best validation accuracy " << format_percent(state.best_val_accuracy) << "; model: " << model_path
             << "\n";
+  Net<float> best;
+  const auto metadata = ember::io::load_model(best, model_path, architecture_name(s.model));
+  std::cout << "testing the best model on the " << test_set.size() << " test images\n";
+  evaluate_and_report(best, test_set, model_path, metadata, s.out_dir, 1000, s.data_dir);
   return 0;
 }
 

@@ -9,13 +9,7 @@ mnist=$1
 render=$2
 data=$3
 model=$4
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-failures=0
-fail() {
-  echo "FAIL: $*"
-  failures=$((failures + 1))
-}
+source "$(dirname "$0")/common.sh"
 
 count=40
 "$render" "$data" "$work/digits" "$count" >"$work/expected.txt" || { echo "FAIL: rendering digits"; exit 1; }

@@ -287,6 +287,38 @@ TEST_CASE("json: malformed input is a FormatError naming the byte and the proble
   }
 }
 
+TEST_CASE("json: write_pretty indents objects and nested arrays, keeps rows on a line, reads back", "[io][json]") {
+  const json::Value v = json::Value::Object{
+      {"accuracy", 0.5},
+      {"per_class", json::Value::Array{json::Value::Object{{"class", 0}, {"f1", 1.0}}}},
+      {"matrix", json::Value::Array{json::Value::Array{1, 2}, json::Value::Array{3, 4}}},
+      {"row", json::Value::Array{1, 2, 3}},
+      {"empty", json::Value::Object{}},
+      {"none", json::Value::Array{}}};
+  const std::string text = json::write_pretty(v);
+  CHECK(text ==
+        "{\n"
+        "  \"accuracy\": 0.5,\n"
+        "  \"per_class\": [\n"
+        "    {\n"
+        "      \"class\": 0,\n"
+        "      \"f1\": 1.0\n"
+        "    }\n"
+        "  ],\n"
+        "  \"matrix\": [\n"
+        "    [1,2],\n"
+        "    [3,4]\n"
+        "  ],\n"
+        "  \"row\": [1,2,3],\n"
+        "  \"empty\": {},\n"
+        "  \"none\": []\n"
+        "}\n");
+  CHECK(json::parse(text) == v);
+  CHECK(json::write_pretty(json::Value(7)) == "7\n");
+  CHECK(thrown<ember::ValueError>([] { json::write_pretty(json::Value::Object{{"a", 1}, {"a", 2}}); }) ==
+        "json::write: duplicate key \"a\" in an object");
+}
+
 TEST_CASE("json: nesting is limited, so hostile input cannot exhaust the stack", "[io][json]") {
   CHECK_NOTHROW(json::parse(std::string(32, '[') + std::string(32, ']')));
   CHECK(thrown<ember::FormatError>([] { json::parse(std::string(33, '[') + std::string(33, ']')); }) ==

@@ -287,6 +287,27 @@ TEST_CASE("line_chart: well-formed SVG with title, legend, labels and ticks", "[
   require_well_formed(ember::viz::line_chart("empty", "x", "y", {}));
 }
 
+TEST_CASE("line_chart: whole-number x gets whole-number ticks, short series get point markers", "[viz]") {
+  // Two epochs: without the whole-number rule the ticks would be 1.0, 1.1, ..., 2.0.
+  const std::string two = ember::viz::line_chart("acc", "epoch", "%", {{"train", {1, 2}, {93.4, 97.8}}});
+  require_well_formed(two);
+  CHECK(two.find(">1</text>") != std::string::npos);
+  CHECK(two.find(">2</text>") != std::string::npos);
+  CHECK(two.find(">1.5</text>") == std::string::npos);
+  CHECK(two.find(">1.1</text>") == std::string::npos);
+  CHECK(count_of(two, "<circle") == 2);
+  // One epoch: a visible point and ticks 0, 1, 2.
+  const std::string one = ember::viz::line_chart("acc", "epoch", "%", {{"train", {1}, {97.0}}});
+  CHECK(count_of(one, "<circle") == 1);
+  CHECK(one.find(">0.5</text>") == std::string::npos);
+  // Fractional x keeps fine ticks; a long series gets no markers.
+  const std::string frac = ember::viz::line_chart("f", "x", "y", {{"s", {0, 0.5, 1}, {0, 1, 0}}});
+  CHECK(frac.find(">0.5</text>") != std::string::npos);
+  std::vector<double> x(100), y(100);
+  for (int i = 0; i < 100; ++i) x[static_cast<std::size_t>(i)] = i, y[static_cast<std::size_t>(i)] = i * i;
+  CHECK(count_of(ember::viz::line_chart("long", "x", "y", {{"s", x, y}}), "<circle") == 0);
+}
+
 TEST_CASE("text is escaped for XML in every chart", "[viz]") {
   const std::string nasty = "a<b & \"c\">'d'";
   const std::string escaped = "a&lt;b &amp; &quot;c&quot;&gt;&#39;d&#39;";
@@ -300,7 +321,7 @@ TEST_CASE("text is escaped for XML in every chart", "[viz]") {
     CHECK(svg.find(escaped) != std::string::npos);
     CHECK(svg.find(nasty) == std::string::npos);
   }
-  ember::viz::Section s{nasty, {}};
+  ember::viz::Section s{nasty};
   s.add_text(nasty).add_table({nasty}, {{nasty}}).add_settings({{nasty, nasty}}).add_png({1, 2, 3}, nasty);
   const std::string html = ember::viz::html_report(nasty, {s});
   require_well_formed(html);
@@ -352,11 +373,11 @@ TEST_CASE("roc_plot: curves, AUCs in the legend, averages and the chance diagona
   const std::string svg = ember::viz::roc_plot("ROC", summary, {"zero", "one", "two"});
   require_well_formed(svg);
   char buf[64];
-  std::snprintf(buf, sizeof buf, "one (AUC %.4f)", *summary.per_class_auc[1]);
+  std::snprintf(buf, sizeof buf, "one (AUC %.5f)", *summary.per_class_auc[1]);
   CHECK(svg.find(buf) != std::string::npos);
-  std::snprintf(buf, sizeof buf, "micro average (AUC %.4f)", *summary.micro_auc);
+  std::snprintf(buf, sizeof buf, "micro average (AUC %.5f)", *summary.micro_auc);
   CHECK(svg.find(buf) != std::string::npos);
-  std::snprintf(buf, sizeof buf, "macro average (AUC %.4f)", *summary.macro_auc);
+  std::snprintf(buf, sizeof buf, "macro average (AUC %.5f)", *summary.macro_auc);
   CHECK(svg.find(buf) != std::string::npos);
   CHECK(svg.find(">chance</text>") != std::string::npos);
   CHECK(count_of(svg, "class=\"legend-entry\"") == 6);
@@ -364,6 +385,23 @@ TEST_CASE("roc_plot: curves, AUCs in the legend, averages and the chance diagona
   CHECK(svg.find(">true positive rate</text>") != std::string::npos);
   CHECK(svg.find(">0.0</text>") != std::string::npos);
   CHECK(svg.find(">1.0</text>") != std::string::npos);
+
+  // Curves stay inside the plot area (clipped), and the legend never rounds an AUC below 1 up to 1.
+  CHECK(count_of(svg, "clip-path=\"url(#ember-roc-clip-1-0)\"") == 6);
+  const std::string almost = ember::viz::roc_plot("ROC", {{"c", {0, 1}, {1, 1}, 0.99996}});
+  CHECK(almost.find("c (AUC 0.99996)") != std::string::npos);
+
+  // A zoomed view: ticks over [0, 0.05] x [0.9, 1], its own clip id, the same legend.
+  const std::string zoom = ember::viz::roc_plot("ROC", summary, {"zero", "one", "two"}, {}, {0.05, 0.9});
+  require_well_formed(zoom);
+  CHECK(zoom.find(">0.05</text>") != std::string::npos);
+  CHECK(zoom.find(">0.90</text>") != std::string::npos);
+  CHECK(zoom.find(">0.5</text>") == std::string::npos);
+  CHECK(zoom.find("<clipPath id=\"ember-roc-clip-0.05-0.9\">") != std::string::npos);
+  CHECK(zoom.find(buf) != std::string::npos);  // the macro legend entry, as above
+  CHECK_THROWS_AS(ember::viz::roc_plot("ROC", summary, {}, {}, {0.0, 0.5}), ember::ValueError);
+  CHECK_THROWS_WITH(ember::viz::roc_plot("ROC", summary, {}, {}, {0.0, 0.5}),
+                    "viz::roc_plot: expected 0 < max_fpr <= 1 and 0 <= min_tpr < 1, got max_fpr 0 and min_tpr 0.5");
 
   // An undefined class (no positives: NaN tpr) says so instead of showing a number.
   ember::viz::RocSeries undefined{"absent", {0, 0.5, 1}, {NAN, NAN, NAN}, std::nullopt};
@@ -466,11 +504,11 @@ TEST_CASE("html_report: one well-formed page with SVG, PNG, tables and settings"
   images[2].predicted = 3;
   const auto png = ember::viz::image_grid_png(images);
 
-  ember::viz::Section training{"Training", {}};
+  ember::viz::Section training{"Training"};
   training.add_settings({{"epochs", "12"}, {"learning rate", "0.01"}})
       .add_svg("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" +
                ember::viz::line_chart("Loss", "epoch", "loss", training_curves()));
-  ember::viz::Section results{"Results", {}};
+  ember::viz::Section results{"Results"};
   results.add_text("Accuracy on the test set.")
       .add_table({"class", "precision", "recall"}, {{"0", "0.99", "0.98"}, {"1", "0.97", "0.99"}})
       .add_png(png, "misclassified digits");
@@ -543,7 +581,7 @@ TEST_CASE("sample files for a look by eye (EMBER_VIZ_SAMPLES)", "[viz]") {
   const std::string roc = viz::roc_plot("ROC (one vs rest)", ember::metrics::roc_one_vs_rest(labels, scores, 10));
   ember::io::write_file_atomic(dir + "/roc.svg", roc);
 
-  viz::Section s{"Results", {}};
+  viz::Section s{"Results"};
   s.add_settings({{"epochs", "12"}, {"batch size", "64"}})
       .add_svg(line)
       .add_svg(heat)

@@ -15,6 +15,7 @@
 // Numbers without a fraction or an exponent are integers (Kind::Integer, exact int64);
 // the others are Kind::Real (double). Objects keep their members in file order.
 
+#include <algorithm>
 #include <charconv>
 #include <cstddef>
 #include <cstdint>
@@ -514,6 +515,33 @@ inline void write_to(std::string& out, const Value& v) {
   }
 }
 
+inline bool is_container(const Value& v) { return v.is_array() || v.is_object(); }
+
+// Like write_to, with one object member or nested container per line, indented by depth;
+// arrays of plain values (a row of numbers) stay on one line.
+inline void write_pretty_to(std::string& out, const Value& v, int depth) {
+  const bool nested_array = v.is_array() && std::any_of(v.as_array().begin(), v.as_array().end(), is_container);
+  if (!v.is_object() && !nested_array) return write_to(out, v);
+  if (v.is_object() && v.as_object().empty()) return write_to(out, v);
+  const std::string inner(static_cast<std::size_t>(2 * (depth + 1)), ' ');
+  out += v.is_object() ? "{\n" : "[\n";
+  std::set<std::string> seen;
+  const std::size_t n = v.is_object() ? v.as_object().size() : v.as_array().size();
+  for (std::size_t i = 0; i < n; ++i) {
+    out += inner;
+    if (v.is_object()) {
+      const auto& [key, item] = v.as_object()[i];
+      EMBER_CHECK(seen.insert(key).second, ValueError, "json::write", "duplicate key ", quote(key), " in an object");
+      out += quote(key) + ": ";
+      write_pretty_to(out, item, depth + 1);
+    } else {
+      write_pretty_to(out, v.as_array()[i], depth + 1);
+    }
+    out += i + 1 < n ? ",\n" : "\n";
+  }
+  out += std::string(static_cast<std::size_t>(2 * depth), ' ') + (v.is_object() ? "}" : "]");
+}
+
 }  // namespace detail
 
 // Compact JSON text (no whitespace), members in their stored order.
@@ -521,6 +549,14 @@ inline std::string write(const Value& v) {
   std::string out;
   detail::write_to(out, v);
   return out;
+}
+
+// The same document for people: two-space indentation, arrays of plain values on one line,
+// a final newline. parse(write_pretty(v)) == v, as for write.
+inline std::string write_pretty(const Value& v) {
+  std::string out;
+  detail::write_pretty_to(out, v, 0);
+  return out + "\n";
 }
 
 }  // namespace ember::io::json

@@ -85,6 +85,8 @@ struct Section {
   std::string heading;
   std::vector<Block> blocks;
 
+  explicit Section(std::string heading_text = "") : heading(std::move(heading_text)) {}
+
   Section& add_text(std::string text) { return add(Paragraph{std::move(text)}); }
   Section& add_svg(std::string svg) { return add(InlineSvg{std::move(svg)}); }
   Section& add_png(std::vector<unsigned char> png, std::string alt = "image") {

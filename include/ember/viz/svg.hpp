@@ -42,6 +42,13 @@ struct ChartSize {
   int height = 460;
 };
 
+// The part of the ROC square a plot shows: [0, max_fpr] x [min_tpr, 1]. A good classifier's
+// curves hug the top-left corner; a zoomed view (say max_fpr 0.05, min_tpr 0.9) tells them apart.
+struct RocView {
+  double max_fpr = 1.0;
+  double min_tpr = 0.0;
+};
+
 struct HeatmapOptions {
   std::string x_label = "predicted";
   std::string y_label = "true";
@@ -105,7 +112,8 @@ struct Ticks {
   }
 };
 
-inline Ticks nice_ticks(double lo, double hi, int target = 6) {
+// min_step: e.g. 1 for whole numbers such as epochs, so that no tick falls between them.
+inline Ticks nice_ticks(double lo, double hi, int target = 6, double min_step = 0) {
   if (!std::isfinite(lo) || !std::isfinite(hi)) lo = 0, hi = 1;
   if (lo > hi) std::swap(lo, hi);
   if (hi - lo <= 0) {
@@ -118,7 +126,7 @@ inline Ticks nice_ticks(double lo, double hi, int target = 6) {
   double norm = raw / mag;
   double mult = norm < 1.5 ? 1 : norm < 3 ? 2 : norm < 7 ? 5 : 10;
   Ticks t;
-  t.step = mult * mag;
+  t.step = std::max(mult * mag, min_step);
   t.lo = std::floor(lo / t.step + 1e-9) * t.step;
   t.hi = std::ceil(hi / t.step - 1e-9) * t.step;
   t.decimals = std::max(0, -static_cast<int>(std::floor(std::log10(t.step) + 1e-9)));
@@ -255,6 +263,9 @@ inline Frame make_frame(const ChartSize& size, const std::vector<std::string>& l
 
 }  // namespace detail
 
+// Series of at most this many points get a marker at each point.
+inline constexpr std::size_t kMaxMarkedPoints = 60;
+
 // A line chart of several series with nice axis ticks, a title and a legend.
 inline std::string line_chart(const std::string& title, const std::string& x_label, const std::string& y_label,
                               const std::vector<Series>& series, const ChartSize& size = {}) {
@@ -271,10 +282,14 @@ inline std::string line_chart(const std::string& title, const std::string& x_lab
     }
   }
   if (xlo > xhi) xlo = 0, xhi = 1, ylo = 0, yhi = 1;  // nothing to draw
+  bool whole_x = true;  // epochs, steps: ticks at whole numbers only
+  for (const Series& s : series)
+    for (double x : s.x) whole_x = whole_x && (!std::isfinite(x) || x == std::floor(x));
   std::vector<std::string> names;
   for (const Series& s : series) names.push_back(s.name);
   int width = 0, height = 0;
-  detail::Frame f = detail::make_frame(size, names, detail::nice_ticks(xlo, xhi, 8), detail::nice_ticks(ylo, yhi, 6),
+  detail::Frame f = detail::make_frame(size, names, detail::nice_ticks(xlo, xhi, 8, whole_x ? 1 : 0),
+                                       detail::nice_ticks(ylo, yhi, 6),
                                        width, height);
   std::string svg = detail::svg_open(width, height, title);
   svg += detail::axes(f, x_label, y_label);
@@ -282,9 +297,11 @@ inline std::string line_chart(const std::string& title, const std::string& x_lab
   for (std::size_t k = 0; k < series.size(); ++k) {
     std::string style = std::string("stroke=\"") + detail::palette(k) + "\" stroke-width=\"2\"";
     svg += "<g class=\"series\">\n" + detail::polyline(f, series[k].x, series[k].y, style);
-    // A single point would be invisible as a polyline: mark it.
-    if (series[k].x.size() == 1 && std::isfinite(series[k].x[0]) && std::isfinite(series[k].y[0])) {
-      svg += "<circle cx=\"" + detail::num(f.px(series[k].x[0])) + "\" cy=\"" + detail::num(f.py(series[k].y[0])) +
+    // Mark the points of short series (one per epoch, say): a single point would otherwise
+    // be invisible, and the reader sees where the measurements are.
+    for (std::size_t i = 0; series[k].x.size() <= kMaxMarkedPoints && i < series[k].x.size(); ++i) {
+      if (!std::isfinite(series[k].x[i]) || !std::isfinite(series[k].y[i])) continue;
+      svg += "<circle cx=\"" + detail::num(f.px(series[k].x[i])) + "\" cy=\"" + detail::num(f.py(series[k].y[i])) +
              "\" r=\"3\" fill=\"" + detail::palette(k) + "\"/>\n";
     }
     svg += "</g>\n";
@@ -411,11 +428,15 @@ std::string heatmap(const std::string& title, const std::vector<Number>& flat, s
 // and macro averages when given (thicker, dashed and dotted), and the chance diagonal.
 inline std::string roc_plot(const std::string& title, const std::vector<RocSeries>& curves,
                             const std::optional<RocSeries>& micro = std::nullopt,
-                            const std::optional<RocSeries>& macro = std::nullopt, const ChartSize& size = {}) {
+                            const std::optional<RocSeries>& macro = std::nullopt, const ChartSize& size = {},
+                            const RocView& view = {}) {
+  EMBER_CHECK(view.max_fpr > 0 && view.max_fpr <= 1 && view.min_tpr >= 0 && view.min_tpr < 1, ValueError,
+              "viz::roc_plot", "expected 0 < max_fpr <= 1 and 0 <= min_tpr < 1, got max_fpr ", view.max_fpr,
+              " and min_tpr ", view.min_tpr);
   auto label = [](const RocSeries& s) {
     char buf[32];
     if (!s.auc) return s.name + " (AUC n/a)";
-    std::snprintf(buf, sizeof buf, " (AUC %.4f)", *s.auc);
+    std::snprintf(buf, sizeof buf, " (AUC %.5f)", *s.auc);  // 5 places: 0.99996 must not read 1.0000
     return s.name + buf;
   };
   std::vector<std::string> labels;
@@ -425,15 +446,24 @@ inline std::string roc_plot(const std::string& title, const std::vector<RocSerie
   labels.push_back("chance");
   int width = 0, height = 0;
   detail::Frame f =
-      detail::make_frame(size, labels, detail::nice_ticks(0, 1, 5), detail::nice_ticks(0, 1, 5), width, height);
+      detail::make_frame(size, labels, detail::nice_ticks(0, view.max_fpr, 5), detail::nice_ticks(view.min_tpr, 1, 5),
+                         width, height);
   std::string svg = detail::svg_open(width, height, title);
   svg += detail::axes(f, "false positive rate", "true positive rate");
+  // Curves leave a zoomed view: clip them to the plot area. The id must be unique within an
+  // HTML page holding several plots, and the same in every run: derive it from the view.
+  char clip_id[64];
+  std::snprintf(clip_id, sizeof clip_id, "ember-roc-clip-%.6g-%.6g", view.max_fpr, view.min_tpr);
+  svg += std::string("<defs><clipPath id=\"") + clip_id + "\"><rect x=\"" + detail::num(f.left) + "\" y=\"" +
+         detail::num(f.top) + "\" width=\"" + detail::num(f.width) + "\" height=\"" + detail::num(f.height) +
+         "\"/></clipPath></defs>\n";
+  const std::string clipped = std::string(" clip-path=\"url(#") + clip_id + ")\"";
   std::vector<detail::LegendEntry> entries;
   for (std::size_t k = 0; k < curves.size(); ++k) {
     EMBER_CHECK(curves[k].fpr.size() == curves[k].tpr.size(), ShapeError, "viz::roc_plot", "curve '",
                 curves[k].name, "' has ", curves[k].fpr.size(), " fpr values but ", curves[k].tpr.size(), " tpr");
     std::string style = std::string("stroke=\"") + detail::palette(k) + "\" stroke-width=\"1.5\"";
-    svg += "<g class=\"series\">\n" + detail::polyline(f, curves[k].fpr, curves[k].tpr, style) + "</g>\n";
+    svg += "<g class=\"series\"" + clipped + ">\n" + detail::polyline(f, curves[k].fpr, curves[k].tpr, style) + "</g>\n";
     entries.push_back({label(curves[k]), style});
   }
   const std::pair<const std::optional<RocSeries>*, const char*> averages[] = {
@@ -441,11 +471,12 @@ inline std::string roc_plot(const std::string& title, const std::vector<RocSerie
       {&macro, "stroke=\"#555555\" stroke-width=\"2.5\" stroke-dasharray=\"2 3\""}};
   for (const auto& [avg, style] : averages) {
     if (!*avg) continue;
-    svg += "<g class=\"series average\">\n" + detail::polyline(f, (*avg)->fpr, (*avg)->tpr, style) + "</g>\n";
+    svg += "<g class=\"series average\"" + clipped + ">\n" + detail::polyline(f, (*avg)->fpr, (*avg)->tpr, style) +
+           "</g>\n";
     entries.push_back({label(**avg), style});
   }
   const std::string chance = "stroke=\"#999999\" stroke-width=\"1\" stroke-dasharray=\"4 4\"";
-  svg += "<g class=\"chance\">\n" + detail::polyline(f, {0, 1}, {0, 1}, chance) + "</g>\n";
+  svg += "<g class=\"chance\"" + clipped + ">\n" + detail::polyline(f, {0, 1}, {0, 1}, chance) + "</g>\n";
   entries.push_back({"chance", chance});
   svg += detail::legend(f.left + f.width + 16, f.top + 8, entries);
   svg += "</svg>\n";
@@ -455,7 +486,8 @@ inline std::string roc_plot(const std::string& title, const std::vector<RocSerie
 // The one-vs-rest summary of ember::metrics (roc_one_vs_rest) as a plot. class_names[k]
 // names class k (default "class k").
 inline std::string roc_plot(const std::string& title, const metrics::RocSummary& summary,
-                            const std::vector<std::string>& class_names = {}, const ChartSize& size = {}) {
+                            const std::vector<std::string>& class_names = {}, const ChartSize& size = {},
+                            const RocView& view = {}) {
   std::vector<RocSeries> curves;
   for (std::size_t k = 0; k < summary.per_class.size(); ++k) {
     RocSeries s;
@@ -468,7 +500,7 @@ inline std::string roc_plot(const std::string& title, const metrics::RocSummary&
   std::optional<RocSeries> micro, macro;
   if (summary.micro.defined()) micro = RocSeries{"micro average", summary.micro.fpr, summary.micro.tpr, summary.micro_auc};
   if (summary.macro) macro = RocSeries{"macro average", summary.macro->fpr, summary.macro->tpr, summary.macro_auc};
-  return roc_plot(title, curves, micro, macro, size);
+  return roc_plot(title, curves, micro, macro, size, view);
 }
 
 }  // namespace ember::viz
