@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 scripts/setup-deps.sh
 cmake --preset release
-cmake --build --preset release -j "$(nproc)"
+cmake --build --preset release -j "$(nproc)" --target mnist  # the tests build with scripts/test.sh
 scripts/fetch-mnist.sh data/mnist
 
 out=runs/mnist

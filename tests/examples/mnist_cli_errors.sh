@@ -56,7 +56,7 @@ expect 1 "model.safetensors" -- "$mnist" evaluate --model "$work/model.safetenso
 [[ -e "$work/eval/predictions.csv" ]] && { echo "FAIL: predictions written for a bad model"; failures=$((failures + 1)); }
 
 # --help works everywhere and exits 0.
-for cmd in "" train evaluate; do
+for cmd in "" train evaluate predict; do
   if ! "$mnist" $cmd --help >"$work/out" 2>&1 || ! grep -q usage "$work/out"; then
     echo "FAIL: mnist $cmd --help"
     failures=$((failures + 1))
