@@ -51,7 +51,7 @@ void add_to_pending(std::unordered_map<Node<T>*, Tensor<T>>& pending, Node<T>* n
   if (it == pending.end()) {
     pending.emplace(node, g);
   } else {
-    Tensor<T> sum = Tensor<T>::empty(g.shape());
+    Tensor<T> sum = Tensor<T>::uninitialized(g.shape());
     kernels::binary(it->second, g, sum, [](T x, T y) { return x + y; });
     it->second = sum;
   }

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <initializer_list>
+#include <limits>
 #include <memory>
 #include <type_traits>
 #include <utility>
@@ -30,8 +31,30 @@ struct Node;  // autograd/node.hpp
 
 namespace detail {
 
+// Eigen's aligned allocator, except that a vector grown without a value leaves the elements
+// uninitialised (default-initialised) instead of zeroing them: Tensor::uninitialized skips
+// a pass over memory that the op is about to overwrite anyway.
 template <class T>
-using Buffer = std::vector<T, Eigen::aligned_allocator<T>>;
+struct DefaultInitAllocator : Eigen::aligned_allocator<T> {
+  template <class U>
+  struct rebind {
+    using other = DefaultInitAllocator<U>;
+  };
+  DefaultInitAllocator() = default;
+  template <class U>
+  DefaultInitAllocator(const DefaultInitAllocator<U>&) noexcept {}
+  template <class U>
+  void construct(U* p) noexcept(std::is_nothrow_default_constructible_v<U>) {
+    ::new (static_cast<void*>(p)) U;
+  }
+  template <class U, class... Args>
+  void construct(U* p, Args&&... args) {
+    ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+  }
+};
+
+template <class T>
+using Buffer = std::vector<T, DefaultInitAllocator<T>>;
 
 template <class T>
 struct TensorImpl {
@@ -66,12 +89,19 @@ class Tensor {
   explicit Tensor(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
   // A new zero-filled contiguous tensor.
-  static Tensor empty(const Shape& shape) {
-    auto impl = std::make_shared<Impl>();
-    impl->storage = std::make_shared<detail::Buffer<T>>(static_cast<std::size_t>(shape.numel()));
-    impl->shape = shape;
-    impl->strides = contiguous_strides(shape);
-    return Tensor(std::move(impl));
+  static Tensor empty(const Shape& shape) { return with_storage(shape, std::make_shared<detail::Buffer<T>>(
+                                                                           static_cast<std::size_t>(shape.numel()), T(0))); }
+
+  // A new contiguous tensor whose values are unspecified: for ops that write every element
+  // (like torch.empty). Debug builds (no NDEBUG) fill it with NaN (or a pattern for integers),
+  // so that a read before the write shows up in the tests instead of passing on zeroed pages.
+  static Tensor uninitialized(const Shape& shape) {
+    auto storage = std::make_shared<detail::Buffer<T>>(static_cast<std::size_t>(shape.numel()));
+#ifndef NDEBUG
+    const T poison = std::numeric_limits<T>::has_quiet_NaN ? std::numeric_limits<T>::quiet_NaN() : T(-0x5A5A5A5A);
+    std::fill(storage->begin(), storage->end(), poison);
+#endif
+    return with_storage(shape, std::move(storage));
   }
 
   // A tensor with the given shape, copying values (row-major order).
@@ -263,6 +293,14 @@ class Tensor {
   void backward(const Tensor& gradient = Tensor(), bool retain_graph = false) const;
 
  private:
+  static Tensor with_storage(const Shape& shape, std::shared_ptr<detail::Buffer<T>> storage) {
+    auto impl = std::make_shared<Impl>();
+    impl->storage = std::move(storage);
+    impl->shape = shape;
+    impl->strides = contiguous_strides(shape);
+    return Tensor(std::move(impl));
+  }
+
   Impl& impl() const {
     EMBER_CHECK(impl_ != nullptr, ValueError, "Tensor", "use of an undefined tensor");
     return *impl_;

@@ -96,7 +96,7 @@ class DataLoader {
     const index_t rows = dataset_.rows(), cols = dataset_.cols(), pixels = rows * cols;
 
     Batch out;
-    out.images = Tensor<float>::empty({count, 1, rows, cols});
+    out.images = Tensor<float>::uninitialized({count, 1, rows, cols});
     out.labels = Tensor<std::int64_t>::empty({count});
     out.indices.assign(order_.begin() + begin, order_.begin() + begin + count);
     // Look samples up serially: Dataset's checks may throw, which must not happen inside an

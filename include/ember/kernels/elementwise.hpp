@@ -64,7 +64,7 @@ void unary(const Tensor<T>& a, Tensor<T>& out, F f) {
 // A contiguous copy of any strided tensor.
 template <class T>
 Tensor<T> copy(const Tensor<T>& a) {
-  Tensor<T> out = Tensor<T>::empty(a.shape());
+  Tensor<T> out = Tensor<T>::uninitialized(a.shape());
   unary(a, out, [](T x) { return x; });
   return out;
 }

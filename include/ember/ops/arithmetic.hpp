@@ -11,14 +11,14 @@ namespace detail {
 // out = f(a, b) with broadcasting; op names the operation in shape errors.
 template <class T, class F>
 Tensor<T> broadcast_binary(const char* op, const Tensor<T>& a, const Tensor<T>& b, F f) {
-  Tensor<T> out = Tensor<T>::empty(broadcast_shapes(a.shape(), b.shape(), op));
+  Tensor<T> out = Tensor<T>::uninitialized(broadcast_shapes(a.shape(), b.shape(), op));
   kernels::binary(a, b, out, f);
   return out;
 }
 
 template <class T, class F>
 Tensor<T> map(const Tensor<T>& a, F f) {
-  Tensor<T> out = Tensor<T>::empty(a.shape());
+  Tensor<T> out = Tensor<T>::uninitialized(a.shape());
   kernels::unary(a, out, f);
   return out;
 }

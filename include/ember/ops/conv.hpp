@@ -45,16 +45,16 @@ Tensor<T> conv2d(const Tensor<T>& input, const Tensor<T>& weight, const Tensor<T
   const kernels::ConvShape s = detail::conv_shape(input, weight, bias, params);
   Tensor<T> x = kernels::make_contiguous(input).detach(), w = kernels::make_contiguous(weight).detach();
   Tensor<T> b = bias.defined() ? kernels::make_contiguous(bias).detach() : Tensor<T>();
-  Tensor<T> out = Tensor<T>::empty(Shape{s.batch, s.out_channels, s.geometry.out_h, s.geometry.out_w});
+  Tensor<T> out = Tensor<T>::uninitialized(Shape{s.batch, s.out_channels, s.geometry.out_h, s.geometry.out_w});
   kernels::conv2d_forward(x.data(), w.data(), b.defined() ? b.data() : nullptr, out.data(), s);
 
   std::vector<Tensor<T>> inputs{input, weight};
   if (bias.defined()) inputs.push_back(bias);
   return record<T>("conv2d", out, inputs, [x, w, s](const Tensor<T>& g, const Node<T>& self) {
     Tensor<T> dy = kernels::make_contiguous(g), dx, dw, db;
-    if (self.needs_grad(0)) dx = Tensor<T>::empty(x.shape());
-    if (self.needs_grad(1)) dw = Tensor<T>::empty(w.shape());
-    if (self.inputs.size() > 2 && self.needs_grad(2)) db = Tensor<T>::empty(Shape{s.out_channels});
+    if (self.needs_grad(0)) dx = Tensor<T>::uninitialized(x.shape());
+    if (self.needs_grad(1)) dw = Tensor<T>::uninitialized(w.shape());
+    if (self.inputs.size() > 2 && self.needs_grad(2)) db = Tensor<T>::uninitialized(Shape{s.out_channels});
     kernels::conv2d_backward(x.data(), w.data(), dy.data(), dx.defined() ? dx.data() : nullptr,
                              dw.defined() ? dw.data() : nullptr, db.defined() ? db.data() : nullptr, s);
     return std::vector<Tensor<T>>{dx, dw, db};

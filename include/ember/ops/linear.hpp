@@ -20,7 +20,7 @@ Tensor<T> linear(const Tensor<T>& input, const Tensor<T>& weight, const Tensor<T
               weight.size(0), "], got ", bias.defined() ? bias.shape().to_string() : "");
   const index_t n = input.size(0), in = weight.size(1), out_features = weight.size(0);
   Tensor<T> x = kernels::make_contiguous(input).detach(), w = kernels::make_contiguous(weight).detach();
-  Tensor<T> out = Tensor<T>::empty(Shape{n, out_features});
+  Tensor<T> out = Tensor<T>::uninitialized(Shape{n, out_features});
   kernels::gemm(x.data(), false, w.data(), true, out.data(), n, in, out_features);
   if (bias.defined()) {
     Tensor<T> b = kernels::make_contiguous(bias);
@@ -32,15 +32,15 @@ Tensor<T> linear(const Tensor<T>& input, const Tensor<T>& weight, const Tensor<T
   return record<T>("linear", out, inputs, [x, w, n, in, out_features](const Tensor<T>& g, const Node<T>& self) {
     Tensor<T> dy = kernels::make_contiguous(g), dx, dw, db;
     if (self.needs_grad(0)) {  // dx = dy W
-      dx = Tensor<T>::empty(Shape{n, in});
+      dx = Tensor<T>::uninitialized(Shape{n, in});
       kernels::gemm(dy.data(), false, w.data(), false, dx.data(), n, out_features, in);
     }
     if (self.needs_grad(1)) {  // dW = dy^T x
-      dw = Tensor<T>::empty(Shape{out_features, in});
+      dw = Tensor<T>::uninitialized(Shape{out_features, in});
       kernels::gemm(dy.data(), true, x.data(), false, dw.data(), out_features, n, in);
     }
     if (self.inputs.size() > 2 && self.needs_grad(2)) {  // db = column sums of dy
-      db = Tensor<T>::empty(Shape{out_features});
+      db = Tensor<T>::uninitialized(Shape{out_features});
       db.eigen() = dy.matrix().colwise().sum().transpose().array();
     }
     return std::vector<Tensor<T>>{dx, dw, db};

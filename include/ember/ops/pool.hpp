@@ -2,7 +2,7 @@
 // max_pool2d on NCHW input (PyTorch's F.max_pool2d with square windows).
 
 #include <cstdint>
-#include <vector>
+#include <memory>
 
 #include "ember/autograd/node.hpp"
 #include "ember/kernels/elementwise.hpp"
@@ -25,13 +25,14 @@ Tensor<T> max_pool2d(const Tensor<T>& input, index_t kernel_size, index_t stride
               "input of shape ", input.shape(), " is smaller than the window ", kernel_size, "x", kernel_size,
               " (padding ", padding, ")");
   Tensor<T> x = kernels::make_contiguous(input);
-  Tensor<T> out = Tensor<T>::empty(Shape{input.size(0), input.size(1), s.out_h(), s.out_w()});
-  auto argmax = std::make_shared<std::vector<std::int32_t>>(static_cast<std::size_t>(out.numel()));
-  kernels::max_pool2d_forward(x.data(), out.data(), argmax->data(), s);
+  Tensor<T> out = Tensor<T>::uninitialized(Shape{input.size(0), input.size(1), s.out_h(), s.out_w()});
+  // Written in full by the kernel: no zero-filling (new[] leaves ints uninitialised).
+  std::shared_ptr<std::int32_t[]> argmax(new std::int32_t[static_cast<std::size_t>(out.numel())]);
+  kernels::max_pool2d_forward(x.data(), out.data(), argmax.get(), s);
   Shape in_shape = input.shape();
   return record<T>("max_pool2d", out, {input}, [argmax, s, in_shape](const Tensor<T>& g, const Node<T>&) {
-    Tensor<T> dy = kernels::make_contiguous(g), dx = Tensor<T>::empty(in_shape);
-    kernels::max_pool2d_backward(dy.data(), argmax->data(), dx.data(), s);
+    Tensor<T> dy = kernels::make_contiguous(g), dx = Tensor<T>::uninitialized(in_shape);  // the kernel zeroes it
+    kernels::max_pool2d_backward(dy.data(), argmax.get(), dx.data(), s);
     return std::vector<Tensor<T>>{dx};
   });
 }

@@ -72,7 +72,7 @@ Tensor<T> softmax(const Tensor<T>& x, int dim) {
   dim = x.shape().normalize_dim(dim, "softmax");
   const kernels::DimSplit s(x.shape(), dim);
   const Tensor<T> xc = kernels::make_contiguous(x);
-  Tensor<T> out = Tensor<T>::empty(x.shape());
+  Tensor<T> out = Tensor<T>::uninitialized(x.shape());
   const T* px = xc.data();
   T* py = out.data();
   detail::for_each_line(s, [&](index_t start) {
@@ -83,7 +83,7 @@ Tensor<T> softmax(const Tensor<T>& x, int dim) {
   Tensor<T> y0 = out.detach();
   return record<T>("softmax", out, {x}, [y0, s](const Tensor<T>& g, const Node<T>&) {
     const Tensor<T> gc = kernels::make_contiguous(g);
-    Tensor<T> gx = Tensor<T>::empty(y0.shape());
+    Tensor<T> gx = Tensor<T>::uninitialized(y0.shape());
     const T *pg = gc.data(), *py = y0.data();
     T* pgx = gx.data();
     detail::for_each_line(s, [&](index_t start) {
@@ -102,7 +102,7 @@ Tensor<T> log_softmax(const Tensor<T>& x, int dim) {
   dim = x.shape().normalize_dim(dim, "log_softmax");
   const kernels::DimSplit s(x.shape(), dim);
   const Tensor<T> xc = kernels::make_contiguous(x);
-  Tensor<T> out = Tensor<T>::empty(x.shape());
+  Tensor<T> out = Tensor<T>::uninitialized(x.shape());
   const T* px = xc.data();
   T* py = out.data();
   detail::for_each_line(s, [&](index_t start) {
@@ -113,7 +113,7 @@ Tensor<T> log_softmax(const Tensor<T>& x, int dim) {
   Tensor<T> y0 = out.detach();
   return record<T>("log_softmax", out, {x}, [y0, s](const Tensor<T>& g, const Node<T>&) {
     const Tensor<T> gc = kernels::make_contiguous(g);
-    Tensor<T> gx = Tensor<T>::empty(y0.shape());
+    Tensor<T> gx = Tensor<T>::uninitialized(y0.shape());
     const T *pg = gc.data(), *py = y0.data();
     T* pgx = gx.data();
     detail::for_each_line(s, [&](index_t start) {
