@@ -2,6 +2,8 @@
 // reference CNN, in images/s, on synthetic data (the numbers do not depend on the values).
 //
 //   build/release/benchmarks/bench_train --benchmark_repetitions=5
+//
+// threads:0 means the default (OMP_NUM_THREADS or all cores).
 
 #include <benchmark/benchmark.h>
 
@@ -16,8 +18,18 @@ void set_images_per_second(benchmark::State& state, ember::index_t batch) {
       benchmark::Counter(static_cast<double>(batch), benchmark::Counter::kIsIterationInvariantRate);
 }
 
+// Runs a benchmark body with `threads` threads (0: leave the default), restoring the default after.
+struct ThreadCount {
+  int saved = ember::get_num_threads();
+  explicit ThreadCount(std::int64_t threads) {
+    if (threads > 0) ember::set_num_threads(static_cast<int>(threads));
+  }
+  ~ThreadCount() { ember::set_num_threads(saved); }
+};
+
 void BM_train_step(benchmark::State& state) {
   const ember::index_t batch = state.range(0);
+  ThreadCount threads(state.range(1));
   ember::Generator gen(1);
   mnist::Net<float> net(gen);
   auto images = ember::randn<float>({batch, 1, 28, 28}, gen);
@@ -36,6 +48,7 @@ void BM_train_step(benchmark::State& state) {
 
 void BM_inference(benchmark::State& state) {
   const ember::index_t batch = state.range(0);
+  ThreadCount threads(state.range(1));
   ember::Generator gen(1);
   mnist::Net<float> net(gen);
   net.eval();
@@ -50,7 +63,18 @@ void BM_inference(benchmark::State& state) {
 
 }  // namespace
 
-BENCHMARK(BM_train_step)->Arg(64)->ArgName("batch")->UseRealTime()->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_inference)->Arg(1)->Arg(1000)->ArgName("batch")->UseRealTime()->Unit(benchmark::kMillisecond);
+// threads:1 and threads:2 measure how a training step scales with the thread count.
+BENCHMARK(BM_train_step)
+    ->Args({64, 1})
+    ->Args({64, 2})
+    ->ArgNames({"batch", "threads"})
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_inference)
+    ->Args({1, 0})
+    ->Args({1000, 0})
+    ->ArgNames({"batch", "threads"})
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
 
 BENCHMARK_MAIN();

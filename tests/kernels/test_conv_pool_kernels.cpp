@@ -190,7 +190,8 @@ TEMPLATE_TEST_CASE("max_pool2d kernels match the naive loops", "[kernels][pool]"
   struct PoolCase { index_t n, c, h, w, k, s, p; };
   for (auto t : {PoolCase{1, 1, 8, 8, 2, 2, 0}, PoolCase{7, 3, 9, 7, 3, 2, 1}, PoolCase{2, 3, 5, 5, 2, 1, 0},
                  PoolCase{1, 2, 7, 9, 3, 3, 1}, PoolCase{3, 1, 6, 6, 3, 2, 0},
-                 PoolCase{1, 1, 3, 3, 3, 2, 1} /* no interior window */, PoolCase{2, 2, 4, 5, 4, 1, 2}}) {
+                 PoolCase{1, 1, 3, 3, 3, 2, 1} /* no interior window */, PoolCase{2, 2, 4, 5, 4, 1, 2},
+                 PoolCase{4, 8, 24, 24, 2, 2, 0} /* the reference CNN's pool */, PoolCase{2, 3, 7, 9, 2, 2, 0}}) {
     ember::kernels::PoolShape s{t.n * t.c, t.h, t.w, t.k, t.s, t.p};
     INFO("k=" << t.k << " stride=" << t.s << " pad=" << t.p << " " << t.h << "x" << t.w);
     auto x = as<T>(random_values(static_cast<std::size_t>(t.n * t.c * t.h * t.w), gen));
@@ -219,6 +220,36 @@ TEMPLATE_TEST_CASE("max_pool2d kernels match the naive loops", "[kernels][pool]"
           want_dx[static_cast<std::size_t>(p * t.h * t.w + at)] += g[o];
         }
     for (std::size_t i = 0; i < dx.size(); ++i) CHECK(dx[i] == Approx(want_dx[i]).margin(1e-6));
+  }
+}
+
+TEST_CASE("max_pool2d kernels: first maximum on ties, NaN wins, the same values without argmax", "[kernels][pool]") {
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  // One 4x4 plane; windows 2x2 stride 2 (the fast path) and 3x3 stride 1 padding 1 (the general one).
+  const std::vector<float> x{1, 1, 0, 5,    //
+                             1, 1, nan, 2,  //
+                             -3, -1, 7, 7,  //
+                             -2, -1, 7, 7};
+  ember::kernels::PoolShape fast{1, 4, 4, 2, 2, 0}, general{1, 4, 4, 3, 1, 1};
+  for (const auto& s : {fast, general}) {
+    const auto n = static_cast<std::size_t>(s.out_h() * s.out_w());
+    std::vector<float> out(n), out_without(n);
+    std::vector<std::int32_t> arg(n);
+    ember::kernels::max_pool2d_forward(x.data(), out.data(), arg.data(), s);
+    ember::kernels::max_pool2d_forward(x.data(), out_without.data(), nullptr, s);
+    for (std::size_t i = 0; i < n; ++i) {
+      INFO("kernel " << s.kernel << ", output " << i);
+      CHECK(((std::isnan(out[i]) && std::isnan(out_without[i])) || out[i] == out_without[i]));
+      CHECK((std::isnan(out[i]) == std::isnan(x[static_cast<std::size_t>(arg[i])])));
+      if (!std::isnan(out[i])) CHECK(out[i] == x[static_cast<std::size_t>(arg[i])]);
+    }
+    if (s.kernel == 2) {
+      CHECK(arg == std::vector<std::int32_t>{0, 6, 9, 10});  // ties: the first in row-major order; NaN at 6
+      CHECK(out[0] == 1.0f);
+      CHECK(std::isnan(out[1]));
+      CHECK(out[2] == -1.0f);
+      CHECK(out[3] == 7.0f);
+    }
   }
 }
 

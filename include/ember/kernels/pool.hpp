@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <vector>
 
 #include "ember/kernels/parallel.hpp"
 
@@ -63,12 +64,51 @@ void pool_row_interior(const T* in, const PoolShape& s, index_t oh, index_t ow_b
     }
 }
 
+// The reference CNN's window: 2x2, stride 2, no padding. Four loads per output and no window
+// bookkeeping; the same choices as pool_window (the first maximum in row-major order, NaN
+// wins). kArgmax false: inference, no indices kept.
+template <class T, bool kArgmax>
+void pool2x2_plane(const T* in, const PoolShape& s, T* out, std::int32_t* argmax) {
+  const index_t W = s.width, OH = s.out_h(), OW = s.out_w();
+  for (index_t oh = 0; oh < OH; ++oh) {
+    const T* top = in + 2 * oh * W;
+    const T* bottom = top + W;
+    for (index_t ow = 0; ow < OW; ++ow) {
+      const index_t x = 2 * ow;
+      T best = top[x];
+      int at = 0;  // 0 top-left, 1 top-right, 2 bottom-left, 3 bottom-right
+      const T candidates[3] = {top[x + 1], bottom[x], bottom[x + 1]};
+      for (int k = 0; k < 3; ++k) {
+        const T v = candidates[k];
+        const bool take = (v > best) | ((v != v) & (best == best));
+        best = take ? v : best;
+        at = take ? k + 1 : at;
+      }
+      out[oh * OW + ow] = best;
+      if constexpr (kArgmax)
+        argmax[oh * OW + ow] = static_cast<std::int32_t>((2 * oh + (at >> 1)) * W + x + (at & 1));
+    }
+  }
+}
+
 }  // namespace detail
 
 // out[p, oh, ow] = max over the window; argmax holds the flat index (y * W + x) in the plane.
+// argmax may be null when no backward will follow (inference).
 template <class T>
 void max_pool2d_forward(const T* x, T* out, std::int32_t* argmax, const PoolShape& s) {
   const index_t OH = s.out_h(), OW = s.out_w(), plane = s.height * s.width;
+  if (s.kernel == 2 && s.stride == 2 && s.padding == 0) {
+    parallel_blocks(s.planes, static_cast<double>(4 * OH * OW), [&](index_t begin, index_t end, int) {
+      for (index_t p = begin; p < end; ++p) {
+        if (argmax)
+          detail::pool2x2_plane<T, true>(x + p * plane, s, out + p * OH * OW, argmax + p * OH * OW);
+        else
+          detail::pool2x2_plane<T, false>(x + p * plane, s, out + p * OH * OW, nullptr);
+      }
+    });
+    return;
+  }
   // Outputs whose window lies wholly inside the input: o * stride - pad >= 0 and + kernel <= size.
   auto interior = [&](index_t size, index_t out, index_t& first, index_t& last) {
     first = std::min(out, (s.padding + s.stride - 1) / s.stride);
@@ -79,10 +119,11 @@ void max_pool2d_forward(const T* x, T* out, std::int32_t* argmax, const PoolShap
   interior(s.height, OH, oh_first, oh_last);
   interior(s.width, OW, ow_first, ow_last);
   parallel_blocks(s.planes, static_cast<double>(OH * OW * s.kernel * s.kernel), [&](index_t begin, index_t end, int) {
+    std::vector<std::int32_t> scratch(argmax ? 0 : static_cast<std::size_t>(OH * OW));  // indices nobody reads
     for (index_t p = begin; p < end; ++p) {
       const T* in = x + p * plane;
       T* o = out + p * OH * OW;
-      std::int32_t* a = argmax + p * OH * OW;
+      std::int32_t* a = argmax ? argmax + p * OH * OW : scratch.data();
       for (index_t oh = 0; oh < OH; ++oh) {
         const bool row_inside = oh >= oh_first && oh < oh_last;
         const index_t fast_begin = row_inside ? ow_first : OW, fast_end = row_inside ? ow_last : OW;

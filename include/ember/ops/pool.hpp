@@ -26,8 +26,11 @@ Tensor<T> max_pool2d(const Tensor<T>& input, index_t kernel_size, index_t stride
               " (padding ", padding, ")");
   Tensor<T> x = kernels::make_contiguous(input);
   Tensor<T> out = Tensor<T>::uninitialized(Shape{input.size(0), input.size(1), s.out_h(), s.out_w()});
-  // Written in full by the kernel: no zero-filling (new[] leaves ints uninitialised).
-  std::shared_ptr<std::int32_t[]> argmax(new std::int32_t[static_cast<std::size_t>(out.numel())]);
+  // The window indices only when a backward will read them. Written in full by the kernel:
+  // no zero-filling (new[] leaves ints uninitialised).
+  const bool backward_follows = GradMode::is_enabled() && input.requires_grad();
+  std::shared_ptr<std::int32_t[]> argmax(backward_follows ? new std::int32_t[static_cast<std::size_t>(out.numel())]
+                                                          : nullptr);
   kernels::max_pool2d_forward(x.data(), out.data(), argmax.get(), s);
   Shape in_shape = input.shape();
   return record<T>("max_pool2d", out, {input}, [argmax, s, in_shape](const Tensor<T>& g, const Node<T>&) {
