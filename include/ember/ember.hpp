@@ -1,6 +1,7 @@
 #pragma once
 // ember: header-only deep learning on Eigen and OpenMP. Include this one header.
 
+#include "ember/core/allocator.hpp"
 #include "ember/core/error.hpp"
 #include "ember/core/factory.hpp"
 #include "ember/core/parallel.hpp"

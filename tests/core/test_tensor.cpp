@@ -1,6 +1,7 @@
 // Tensor<T>: construction, element access, views, copies, printing, Eigen access.
 #include <catch2/catch.hpp>
 
+#include <cmath>
 #include <cstdint>
 #include <sstream>
 
@@ -168,4 +169,44 @@ TEST_CASE("tensors print like PyTorch", "[core][tensor][print]") {
   std::ostringstream ints;
   ints << ember::from_vector<std::int64_t>({1, 2});
   CHECK(ints.str() == "tensor([1, 2], shape=[2])");
+}
+
+TEST_CASE("empty() is zero-filled; uninitialized() is NaN-poisoned in debug builds", "[core][tensor][allocator]") {
+  auto z = ember::Tensor<float>::empty({3, 5});
+  for (float v : z.to_vector()) CHECK(v == 0.0f);
+  auto u = ember::Tensor<double>::uninitialized({4});
+  CHECK(u.shape() == ember::Shape{4});
+  CHECK(u.is_contiguous());
+#ifndef NDEBUG
+  for (double v : u.to_vector()) CHECK(std::isnan(v));
+#endif
+}
+
+TEST_CASE("large tensor buffers are reused through the cache, within its limit", "[core][tensor][allocator]") {
+  const std::size_t limit = ember::tensor_cache_limit();  // 0 under AddressSanitizer
+  ember::set_tensor_cache_limit(std::size_t(64) << 20);
+  auto& cache = ember::detail::BlockCache::instance();
+  const ember::Shape big{1 << 19};  // 2 MB of floats: above the 1 MB threshold
+  const float* first = nullptr;
+  {
+    auto t = ember::Tensor<float>::uninitialized(big);
+    first = t.data();
+  }
+  CHECK(cache.cached_bytes() == (std::size_t(1) << 21));  // kept, not freed
+  {
+    auto again = ember::Tensor<float>::empty(big);  // same size: the same block, zero-filled all the same
+    CHECK(again.data() == first);
+    CHECK(cache.cached_bytes() == 0);
+    CHECK(again.to_vector() == std::vector<float>(std::size_t(1) << 19, 0.0f));
+  }
+  { auto small = ember::Tensor<float>::empty({100}); }  // below the threshold: never cached
+  CHECK(cache.cached_bytes() == (std::size_t(1) << 21));
+  ember::release_tensor_cache();
+  CHECK(cache.cached_bytes() == 0);
+
+  ember::set_tensor_cache_limit(1 << 20);  // smaller than the block: it is freed, not kept
+  { auto t = ember::Tensor<float>::uninitialized(big); }
+  CHECK(cache.cached_bytes() == 0);
+  ember::set_tensor_cache_limit(limit);
+  CHECK(ember::tensor_cache_limit() == limit);
 }

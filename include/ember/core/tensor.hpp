@@ -19,6 +19,7 @@
 
 #include <Eigen/Core>
 
+#include "ember/core/allocator.hpp"
 #include "ember/core/error.hpp"
 #include "ember/core/shape.hpp"
 
@@ -31,30 +32,8 @@ struct Node;  // autograd/node.hpp
 
 namespace detail {
 
-// Eigen's aligned allocator, except that a vector grown without a value leaves the elements
-// uninitialised (default-initialised) instead of zeroing them: Tensor::uninitialized skips
-// a pass over memory that the op is about to overwrite anyway.
 template <class T>
-struct DefaultInitAllocator : Eigen::aligned_allocator<T> {
-  template <class U>
-  struct rebind {
-    using other = DefaultInitAllocator<U>;
-  };
-  DefaultInitAllocator() = default;
-  template <class U>
-  DefaultInitAllocator(const DefaultInitAllocator<U>&) noexcept {}
-  template <class U>
-  void construct(U* p) noexcept(std::is_nothrow_default_constructible_v<U>) {
-    ::new (static_cast<void*>(p)) U;
-  }
-  template <class U, class... Args>
-  void construct(U* p, Args&&... args) {
-    ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
-  }
-};
-
-template <class T>
-using Buffer = std::vector<T, DefaultInitAllocator<T>>;
+using Buffer = std::vector<T, TensorAllocator<T>>;  // core/allocator.hpp
 
 template <class T>
 struct TensorImpl {

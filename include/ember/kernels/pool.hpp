@@ -66,27 +66,42 @@ void pool_row_interior(const T* in, const PoolShape& s, index_t oh, index_t ow_b
 
 // The reference CNN's window: 2x2, stride 2, no padding. Four loads per output and no window
 // bookkeeping; the same choices as pool_window (the first maximum in row-major order, NaN
-// wins). kArgmax false: inference, no indices kept.
+// wins). A row is done with plain comparisons, which the compiler turns into blends (no
+// branches to mispredict on random data); a row holding a NaN is redone the careful way.
+// kArgmax false: inference, no indices kept.
 template <class T, bool kArgmax>
 void pool2x2_plane(const T* in, const PoolShape& s, T* out, std::int32_t* argmax) {
   const index_t W = s.width, OH = s.out_h(), OW = s.out_w();
   for (index_t oh = 0; oh < OH; ++oh) {
     const T* top = in + 2 * oh * W;
     const T* bottom = top + W;
+    T* o = out + oh * OW;
+    std::int32_t* a = kArgmax ? argmax + oh * OW : nullptr;
+    bool nan_seen = false;
     for (index_t ow = 0; ow < OW; ++ow) {
       const index_t x = 2 * ow;
-      T best = top[x];
+      const T v0 = top[x], v1 = top[x + 1], v2 = bottom[x], v3 = bottom[x + 1];
+      nan_seen |= (v0 != v0) | (v1 != v1) | (v2 != v2) | (v3 != v3);
+      // Masks instead of ?: for the index: compilers keep ?: on integers as branches.
+      T best = v0;
       int at = 0;  // 0 top-left, 1 top-right, 2 bottom-left, 3 bottom-right
-      const T candidates[3] = {top[x + 1], bottom[x], bottom[x + 1]};
-      for (int k = 0; k < 3; ++k) {
-        const T v = candidates[k];
-        const bool take = (v > best) | ((v != v) & (best == best));
-        best = take ? v : best;
-        at = take ? k + 1 : at;
-      }
-      out[oh * OW + ow] = best;
-      if constexpr (kArgmax)
-        argmax[oh * OW + ow] = static_cast<std::int32_t>((2 * oh + (at >> 1)) * W + x + (at & 1));
+      int take = -static_cast<int>(v1 > best);
+      at = (at & ~take) | (1 & take);
+      best = std::max(best, v1);
+      take = -static_cast<int>(v2 > best);
+      at = (at & ~take) | (2 & take);
+      best = std::max(best, v2);
+      take = -static_cast<int>(v3 > best);
+      at = (at & ~take) | (3 & take);
+      best = std::max(best, v3);
+      o[ow] = best;
+      if constexpr (kArgmax) a[ow] = static_cast<std::int32_t>((2 * oh + (at >> 1)) * W + x + (at & 1));
+    }
+    if (!nan_seen) continue;
+    for (index_t ow = 0; ow < OW; ++ow) {
+      std::int32_t at = 0;
+      pool_window(in, s, oh, ow, o[ow], at);
+      if constexpr (kArgmax) a[ow] = at;
     }
   }
 }
