@@ -16,7 +16,11 @@ void relu_forward(const T* x, T* y, index_t n) {
 template <class T>
 void relu_backward(const T* y, const T* dy, T* dx, index_t n) {
   parallel_blocks(n, 1.0, [&](index_t begin, index_t end, int) {
-    for (index_t i = begin; i < end; ++i) dx[i] = y[i] <= T(0) ? T(0) : dy[i];
+    // Both loads unconditional: a load under the condition keeps the loop scalar and branchy.
+    for (index_t i = begin; i < end; ++i) {
+      const T g = dy[i], v = y[i];
+      dx[i] = v <= T(0) ? T(0) : g;  // NaN output: the gradient passes, as in PyTorch
+    }
   });
 }
 

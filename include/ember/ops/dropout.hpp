@@ -2,14 +2,20 @@
 // Inverted dropout: in training, zero each element with probability p and scale the rest
 // by 1 / (1 - p), so that evaluation needs no rescaling; the identity when not training.
 
-#include <memory>
+#include <algorithm>
+#include <cstdint>
 #include <vector>
 
 #include "ember/autograd/node.hpp"
 #include "ember/core/random.hpp"
 #include "ember/kernels/elementwise.hpp"
+#include "ember/kernels/parallel.hpp"
 
 namespace ember {
+
+// Elements per mask block. Each block draws from its own Generator, seeded from `gen` in block
+// order: the mask is the same for any thread count, and the blocks are drawn in parallel.
+inline constexpr index_t kDropoutBlock = index_t(1) << 14;
 
 template <class T>
 Tensor<T> dropout(const Tensor<T>& input, double p, bool training, Generator& gen) {
@@ -18,14 +24,28 @@ Tensor<T> dropout(const Tensor<T>& input, double p, bool training, Generator& ge
   Tensor<T> x = kernels::make_contiguous(input), out = Tensor<T>::uninitialized(input.shape());
   // mask holds 0 or 1 / (1 - p); p = 1 drops everything (PyTorch gives zeros, not NaN).
   const T keep_scale = p < 1.0 ? static_cast<T>(1.0 / (1.0 - p)) : T(0);
-  auto mask = std::make_shared<std::vector<T>>(static_cast<std::size_t>(x.numel()));
-  for (index_t i = 0; i < x.numel(); ++i) {
-    (*mask)[static_cast<std::size_t>(i)] = gen.uniform() < p ? T(0) : keep_scale;
-    out.data()[i] = x.data()[i] * (*mask)[static_cast<std::size_t>(i)];
-  }
+  const index_t n = x.numel(), blocks = (n + kDropoutBlock - 1) / kDropoutBlock;
+  std::vector<std::uint64_t> seeds(static_cast<std::size_t>(blocks));
+  for (auto& seed : seeds) seed = gen.next_u64();
+  Tensor<T> mask = Tensor<T>::uninitialized(x.shape());
+  const T* px = x.data();
+  T *pm = mask.data(), *po = out.data();
+  kernels::parallel_blocks(blocks, 8.0 * kDropoutBlock, [&](index_t first, index_t last, int) {
+    for (index_t b = first; b < last; ++b) {
+      Generator block_gen(seeds[static_cast<std::size_t>(b)]);
+      for (index_t i = b * kDropoutBlock; i < std::min(n, (b + 1) * kDropoutBlock); ++i) {
+        pm[i] = block_gen.uniform() < p ? T(0) : keep_scale;
+        po[i] = px[i] * pm[i];
+      }
+    }
+  });
   return record<T>("dropout", out, {input}, [mask](const Tensor<T>& g, const Node<T>&) {
     Tensor<T> dy = kernels::make_contiguous(g), dx = Tensor<T>::uninitialized(g.shape());
-    for (index_t i = 0; i < dx.numel(); ++i) dx.data()[i] = dy.data()[i] * (*mask)[static_cast<std::size_t>(i)];
+    const T *pg = dy.data(), *pm = mask.data();
+    T* pdx = dx.data();
+    kernels::parallel_blocks(dx.numel(), 1.0, [&](index_t begin, index_t end, int) {
+      for (index_t i = begin; i < end; ++i) pdx[i] = pg[i] * pm[i];
+    });
     return std::vector<Tensor<T>>{dx};
   });
 }

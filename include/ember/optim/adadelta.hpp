@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "ember/kernels/parallel.hpp"
 #include "ember/optim/optimizer.hpp"
 
 namespace ember::optim {
@@ -48,15 +49,17 @@ class Adadelta : public Optimizer<T> {
       // One pass per element: delta needs the old acc_delta and the decayed gradient needs
       // the old p, while both are overwritten; whole-array expressions would need a
       // temporary for delta. The operations and their order are PyTorch's.
-      const index_t n = p.size();
-      for (index_t k = 0; k < n; ++k) {
-        const T gk = use_decay ? g[k] + decay * p[k] : g[k];
-        square_avg[k] = square_avg[k] * rho + keep * gk * gk;
-        const T std_dev = std::sqrt(square_avg[k] + eps);
-        const T delta = std::sqrt(acc_delta[k] + eps) / std_dev * gk;
-        acc_delta[k] = acc_delta[k] * rho + keep * delta * delta;
-        p[k] -= lr * delta;
-      }
+      // Elements are independent: split over threads, same bits for any thread count.
+      kernels::parallel_blocks(p.size(), 16.0, [&](index_t begin, index_t end, int) {
+        for (index_t k = begin; k < end; ++k) {
+          const T gk = use_decay ? g[k] + decay * p[k] : g[k];
+          square_avg[k] = square_avg[k] * rho + keep * gk * gk;
+          const T std_dev = std::sqrt(square_avg[k] + eps);
+          const T delta = std::sqrt(acc_delta[k] + eps) / std_dev * gk;
+          acc_delta[k] = acc_delta[k] * rho + keep * delta * delta;
+          p[k] -= lr * delta;
+        }
+      });
     });
   }
 
