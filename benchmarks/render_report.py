@@ -158,7 +158,7 @@ def compare_section(results, targets):
            "images) in another.\n"]
     if not data["pytorch_installed"]:
         out.append("PyTorch was not installed: ember's figures only.\n")
-    out += ["| figure | PyTorch median (min-max) | ember median (min-max) | ratio | target | met in every run |",
+    out += ["| figure | PyTorch (min-max) | ember (min-max) | ratio | target | met in every run |",
             "|---|---|---|---|---|---|"]
     for row in data["summary"]:
         unit = row["unit"]
@@ -166,13 +166,30 @@ def compare_section(results, targets):
         if "pytorch" in row:
             torch = "%s (%s-%s)" % tuple(compare_figure(row[k], unit) for k in ("pytorch", "pytorch_min", "pytorch_max"))
             ratio = ("%+.2f pp" % row["ratio"]) if row["metric"] == "test_accuracy_pct" else "%.2fx" % row["ratio"]
-            every = all(row["per_run_met"])
-            met = "yes" if every else "no (%d of %d runs)" % (sum(row["per_run_met"]), len(row["per_run_met"]))
+            if row["metric"] == "test_accuracy_pct":  # judged on the mean over the runs' seeds
+                every = row["met"]
+                met = "mean over the seeds: %s" % ("yes" if every else "no")
+            else:
+                every = all(row["per_run_met"])
+                met = "yes" if every else "no (%d of %d runs)" % (sum(row["per_run_met"]), len(row["per_run_met"]))
             targets.append((row["label"], ratio if row["metric"] != "peak_rss_mb" else "%.0f MB" % row["ember"],
                             row["target"], every, "compare_pytorch"))
         else:
             torch, ratio, met = "-", "-", "-"
         out.append("| %s [%s] | %s | %s | %s | %s | %s |" % (row["label"], unit, torch, ember, ratio, row["target"], met))
+    out.append("")
+    out.append("Accuracy is the mean over the runs' seeds, the other figures the median over the runs. Each run, "
+               "as compare_pytorch printed it:\n")
+    keys = [m for m in ("train_images_per_s", "inference_images_per_s", "latency_us", "peak_rss_mb",
+                        "test_accuracy_pct")]
+    out += ["| run | seed | " + " | ".join("%s: PyTorch / ember" % k for k in keys) + " |",
+            "|---|---|" + "---|" * len(keys)]
+    for i, run in enumerate(data["runs"]):
+        cells = []
+        for k in keys:
+            torch = run.get("pytorch", {}).get(k)
+            cells.append("%s / %s" % ("-" if torch is None else "%.4g" % torch, "%.4g" % run["ember"][k]))
+        out.append("| %d | %s | %s |" % (i + 1, run.get("seed", settings["seed"]), " | ".join(cells)))
     out.append("")
     return out
 

@@ -12,37 +12,13 @@
 #include <ember/ember.hpp>
 
 #include "cli.hpp"
+#include "settings.hpp"
 #include "history.hpp"
 #include "model.hpp"
 #include "report.hpp"
 #include "test_run.hpp"
 
 namespace mnist {
-
-struct EvaluateSettings {
-  std::string data_dir, model_path, out_dir, model;
-  long batch_size, threads, limit;
-};
-
-inline void declare_evaluate_options(ArgParser& p) {
-  p.option("data", "data/mnist", "directory with the MNIST IDX files (raw or .gz)");
-  p.option("model", "runs/mnist/model.safetensors", "model file written by train");
-  p.option("out", "runs/mnist", "where predictions.csv and the report folder go");
-  p.option("batch-size", "1000", "evaluation batch size");
-  p.option("threads", "0", "threads (0: OMP_NUM_THREADS or all cores)");
-  p.option("limit", "0", "evaluate only the first N test images (0: all)");
-  p.option("arch", "reference", "model variant the file must hold");
-}
-
-inline EvaluateSettings read_evaluate_settings(const ArgParser& p) {
-  return {p.str("data"),
-          p.str("model"),
-          p.str("out"),
-          p.choice("arch", {"reference"}),
-          p.integer("batch-size", 1, 65536),
-          p.integer("threads", 0, 1024),
-          p.integer("limit", 0, 10000)};
-}
 
 // The history the training run left next to the model, or none.
 inline std::vector<EpochRecord> history_next_to(const std::string& model_path) {

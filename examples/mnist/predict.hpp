@@ -15,29 +15,11 @@
 #include <ember/ember.hpp>
 
 #include "cli.hpp"
+#include "settings.hpp"
 #include "history.hpp"
 #include "model.hpp"
 
 namespace mnist {
-
-struct PredictSettings {
-  std::string model_path, arch;
-  bool json;
-  std::vector<std::string> images;
-};
-
-inline void declare_predict_options(ArgParser& p) {
-  p.option("model", "runs/mnist/model.safetensors", "model file written by train");
-  p.option("arch", "reference", "model variant the file must hold");
-  p.flag("json", "one JSON object per image on stdout instead of text");
-  p.positionals("IMAGE");
-}
-
-inline PredictSettings read_predict_settings(const ArgParser& p) {
-  PredictSettings s{p.str("model"), p.choice("arch", {"reference"}), p.is_set("json"), p.positional()};
-  if (s.images.empty()) throw UsageError("predict needs at least one image file (see mnist predict --help)");
-  return s;
-}
 
 // The three most likely digits, best first, with their probabilities.
 inline std::vector<std::pair<int, double>> top3(const ember::Tensor<float>& probs) {

@@ -1,9 +1,11 @@
 #pragma once
-// What `mnist train` and `mnist evaluate` were asked to do, parsed from the command line.
+// What `mnist train`, `mnist evaluate` and `mnist predict` were asked to do, parsed from the
+// command line. No ember headers: the CLI fuzz target builds this alone.
 
 #include <sstream>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "cli.hpp"
 
@@ -11,7 +13,7 @@ namespace mnist {
 
 struct TrainSettings {
   std::string data_dir, out_dir, optimizer, scheduler, model;
-  long epochs, batch_size, seed, threads, val_size, limit, interrupt_after;
+  long epochs, batch_size, seed, threads, val_size, limit, checkpoint_every, interrupt_after, poison_batch;
   double lr, momentum, weight_decay, gamma;
   bool augment, resume;
 };
@@ -34,7 +36,9 @@ inline void declare_train_options(ArgParser& p) {
   p.option("model", "reference", "model variant: reference (PyTorch's MNIST example CNN)");
   p.flag("augment", "random affine augmentation of training images");
   p.flag("resume", "continue from OUT/checkpoint.safetensors");
+  p.option("checkpoint-every", "0", "also checkpoint every N batches within an epoch (0: at epoch ends only)");
   p.option("interrupt-after", "0", "for tests: act as if Ctrl-C came after N batches (0: never)");
+  p.option("poison-batch", "0", "for tests: put a NaN into the N-th batch of this run (0: never)");
 }
 
 inline TrainSettings read_train_settings(const ArgParser& p) {
@@ -58,7 +62,9 @@ inline TrainSettings read_train_settings(const ArgParser& p) {
   s.model = p.choice("model", {"reference"});
   s.augment = p.is_set("augment");
   s.resume = p.is_set("resume");
+  s.checkpoint_every = p.integer("checkpoint-every", 0, 1000000000);
   s.interrupt_after = p.integer("interrupt-after", 0, 1000000000);
+  s.poison_batch = p.integer("poison-batch", 0, 1000000000);
   return s;
 }
 
@@ -81,6 +87,54 @@ inline std::string train_command(const TrainSettings& s) {
   if (s.augment) c << " --augment";
   if (s.threads > 0) c << " --threads " << s.threads;
   return c.str();
+}
+
+// ---- evaluate ----------------------------------------------------------------------------
+
+struct EvaluateSettings {
+  std::string data_dir, model_path, out_dir, model;
+  long batch_size, threads, limit;
+};
+
+inline void declare_evaluate_options(ArgParser& p) {
+  p.option("data", "data/mnist", "directory with the MNIST IDX files (raw or .gz)");
+  p.option("model", "runs/mnist/model.safetensors", "model file written by train");
+  p.option("out", "runs/mnist", "where predictions.csv and the report folder go");
+  p.option("batch-size", "1000", "evaluation batch size");
+  p.option("threads", "0", "threads (0: OMP_NUM_THREADS or all cores)");
+  p.option("limit", "0", "evaluate only the first N test images (0: all)");
+  p.option("arch", "reference", "model variant the file must hold");
+}
+
+inline EvaluateSettings read_evaluate_settings(const ArgParser& p) {
+  return {p.str("data"),
+          p.str("model"),
+          p.str("out"),
+          p.choice("arch", {"reference"}),
+          p.integer("batch-size", 1, 65536),
+          p.integer("threads", 0, 1024),
+          p.integer("limit", 0, 10000)};
+}
+
+// ---- predict -----------------------------------------------------------------------------
+
+struct PredictSettings {
+  std::string model_path, arch;
+  bool json;
+  std::vector<std::string> images;
+};
+
+inline void declare_predict_options(ArgParser& p) {
+  p.option("model", "runs/mnist/model.safetensors", "model file written by train");
+  p.option("arch", "reference", "model variant the file must hold");
+  p.flag("json", "one JSON object per image on stdout instead of text");
+  p.positionals("IMAGE");
+}
+
+inline PredictSettings read_predict_settings(const ArgParser& p) {
+  PredictSettings s{p.str("model"), p.choice("arch", {"reference"}), p.is_set("json"), p.positional()};
+  if (s.images.empty()) throw UsageError("predict needs at least one image file (see mnist predict --help)");
+  return s;
 }
 
 }  // namespace mnist

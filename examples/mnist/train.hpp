@@ -8,11 +8,14 @@
 // stores the model generator as it is and the data generator as it was at the start of the
 // epoch, so a resumed run redraws the same epoch order and skips the batches already done.
 
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <limits>
 #include <memory>
+#include <stdexcept>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -31,6 +34,20 @@ namespace mnist {
 // Set by SIGINT (Ctrl-C); the loop checks it between batches and saves a checkpoint.
 inline volatile std::sig_atomic_t interrupt_requested = 0;
 extern "C" inline void on_sigint(int) { interrupt_requested = 1; }
+
+// Thrown when the loss or a gradient stops being finite; main() prints it, exit code 1.
+class TrainingDiverged : public std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// What is not finite after a backward pass: "the loss (nan)", "the gradient of fc1.weight", or
+// nothing.
+inline std::string non_finite_part(float loss, Net<float>& net) {
+  if (!std::isfinite(loss)) return "the loss (" + std::string(std::isnan(loss) ? "nan" : "inf") + ")";
+  for (auto& [name, p] : net.named_parameters())
+    if (p.grad().defined() && !p.grad().eigen().allFinite()) return "the gradient of " + name;
+  return {};
+}
 
 struct EvalResult {
   double loss = 0, accuracy = 0;
@@ -69,6 +86,9 @@ inline int run_train(const TrainSettings& s) {
   ember::data::DataLoader loader(train_set, loader_options, data_gen);
   TrainingState state(s, net, loader.num_batches());
   fs::create_directories(s.out_dir);  // only once the data loaded: bad input leaves nothing behind
+  // A run killed while writing (SIGKILL, power cut) leaves its temporary files; its outputs are intact.
+  ember::io::remove_stale_temporaries(s.out_dir);
+  ember::io::remove_stale_temporaries(s.out_dir + "/report");
 
   if (s.resume) {
     state.load(checkpoint_path, resume_key(s), model_gen, data_gen);
@@ -99,16 +119,33 @@ inline int run_train(const TrainSettings& s) {
                   << state.batch << "); continue with --resume\n";
         return 130;
       }
+      if (s.checkpoint_every > 0 && batches_this_run > 0 && state.batch % s.checkpoint_every == 0) {
+        state.model_rng = model_gen.state();
+        state.save(checkpoint_path);
+      }
+      ++batches_this_run;
       auto batch = loader.batch(state.batch);
+      if (batches_this_run == s.poison_batch) batch.images.data()[0] = std::numeric_limits<float>::quiet_NaN();
       auto logits = net(batch.images);
       auto loss = ember::cross_entropy(logits, batch.labels);
       state.optimizer->zero_grad();
       loss.backward();
+      // A non-finite loss or gradient would spread into every weight at the step: stop before
+      // it, and keep the checkpoint on disk, the last good one.
+      if (const std::string bad = non_finite_part(loss.item(), net); !bad.empty()) {
+        bar.finish();
+        const bool saved = fs::exists(checkpoint_path);
+        throw TrainingDiverged("training stopped at epoch " + std::to_string(state.epoch) + ", batch " +
+                               std::to_string(state.batch + 1) + " of " + std::to_string(loader.num_batches()) +
+                               ": " + bad + " is not finite (try a lower --lr); " +
+                               (saved ? "the last good checkpoint is kept: " + checkpoint_path
+                                      : std::string("no checkpoint had been written yet")));
+      }
       state.optimizer->step();
       state.scheduler_batch_step();
       state.add_batch(loss.item(), count_correct(logits, batch.labels), batch.labels.numel());
       bar.update(state.batch + 1, state.running_loss());
-      if (++batches_this_run == s.interrupt_after) std::raise(SIGINT);
+      if (batches_this_run == s.interrupt_after) std::raise(SIGINT);
     }
     bar.finish();
     EvalResult val = evaluate_dataset(net, val_set, 1000);

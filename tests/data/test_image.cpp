@@ -414,3 +414,42 @@ TEST_CASE("to_mnist handles tiny, thin and huge digits", "[data][image]") {
     CHECK(*std::max_element(got.begin(), got.end()) == 255);
   }
 }
+
+// Inputs the fuzzers (tests/fuzz) found that crashed or misbehaved, kept as regression tests.
+TEST_CASE("fuzz regressions: image files that crashed stb_image are refused with a FormatError", "[data][image][fuzz]") {
+  const std::string dir = std::string(EMBER_TEST_DATA_DIR) + "/fuzz-regressions/";
+  // fuzz_image: a JPEG Huffman table of 767 codes overflowed stb_image 2.27's 257-entry array.
+  const std::string huffman = dir + "jpeg-huffman-257-codes.jpg";
+  CHECK_THROWS_AS(data::load_image(huffman), ember::FormatError);
+  CHECK_THROWS_WITH(data::load_image(huffman),
+                    Contains("load_image: " + huffman + ": corrupt JPEG: a Huffman table declares") &&
+                        Contains("codes (at most 256)"));
+}
+
+TEST_CASE("jpeg_huffman_problem accepts the tables of real JPEGs and counts as stb does", "[data][image][fuzz]") {
+  // A DHT segment of one table with `codes` codes (the counts spread over lengths 1..16).
+  auto jpeg_with_table = [](unsigned codes) {
+    std::vector<std::uint8_t> b{0xFF, 0xD8, 0xFF, 0xC4};
+    const unsigned length = 2 + 17 + codes;
+    b.push_back(static_cast<std::uint8_t>(length >> 8));
+    b.push_back(static_cast<std::uint8_t>(length & 0xFF));
+    b.push_back(0x10);  // AC table 0
+    unsigned left = codes;
+    for (int k = 0; k < 16; ++k) {
+      const unsigned c = std::min(left, 255u);
+      b.push_back(static_cast<std::uint8_t>(k == 15 ? left : c));
+      left -= k == 15 ? left : c;
+      if (k == 15 && left) FAIL("too many codes for one table in this helper");
+    }
+    b.insert(b.end(), codes, 0);
+    return b;
+  };
+  CHECK(data::detail::jpeg_huffman_problem(jpeg_with_table(162)).empty());  // the standard AC table
+  CHECK(data::detail::jpeg_huffman_problem(jpeg_with_table(256)).empty());
+  CHECK_THAT(data::detail::jpeg_huffman_problem(jpeg_with_table(257)), Contains("declares 257 codes"));
+  // Real encoder output (stb_image_write's JPEG, written by the test above) passes.
+  TempDir tmp;
+  Pixels grey(28 * 28, 128);
+  REQUIRE(stbi_write_jpg(tmp.file("grey.jpg").c_str(), 28, 28, 1, grey.data(), 90));
+  CHECK_NOTHROW(data::load_image(tmp.file("grey.jpg")));
+}

@@ -6,3 +6,10 @@ fail() {
   echo "FAIL: $*"
   failures=$((failures + 1))
 }
+# The tensors of a safetensors file: the bytes after the 8-byte length and the JSON header (the
+# metadata, which records timing, may differ between runs that computed the same weights).
+data_section() {
+  local n
+  n=$(od -An -t u8 -N 8 "$1" | tr -d ' ')
+  tail -c +$((8 + n + 1)) "$1"
+}

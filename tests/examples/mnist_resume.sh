@@ -8,7 +8,7 @@ mnist=$1
 data=$2
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-common=(--data "$data" --limit 1200 --val-size 200 --epochs 2 --batch-size 50 --seed 3 --threads 2 --augment)
+common=(--data "$data" --limit 600 --val-size 100 --epochs 2 --batch-size 50 --seed 3 --threads 2 --augment)
 
 "$mnist" train "${common[@]}" --out "$work/straight" >/dev/null
 

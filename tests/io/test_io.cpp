@@ -1230,3 +1230,77 @@ TEST_CASE("checkpoints: bad arguments are refused before writing; the old checkp
   CHECK(read_bytes(path) == original);
   CHECK(dir.listing() == std::vector<std::string>{"ck.safetensors"});
 }
+
+// ---- compatibility: files written by ember 0.1.0 (format_version 1) ---------------------------
+
+namespace {
+
+// SmallNet with every tensor set to exact, RNG-free values: tensor t, element k holds
+// (t + 1) * 0.5 - k * 0.125 (all exactly representable), so a test can tell what the file
+// must hold without trusting any code that wrote it.
+void set_compat_values(SmallNet<float>& net) {
+  float t = 0;
+  auto tensors = net.named_parameters();
+  for (auto& named : net.named_buffers()) tensors.push_back(named);
+  for (auto& [name, tensor] : tensors) {
+    ++t;
+    for (index_t k = 0; k < tensor.numel(); ++k) tensor.data()[k] = t * 0.5f - static_cast<float>(k) * 0.125f;
+  }
+}
+
+const std::string kCompatDir = std::string(EMBER_TEST_DATA_DIR) + "/compat/";
+const ember::Generator::State kCompatRng{1, 22, 333, 4444};
+
+}  // namespace
+
+// Writes tests/data/compat/ (run once per format version, by hand: ember_tests "[.write_compat]").
+TEST_CASE("compat: write the files of this format version", "[.write_compat]") {
+  SmallNet<float> net(1);
+  set_compat_values(net);
+  io::save_model(net, kCompatDir + "model-v1.safetensors", "SmallNet", {{"note", "written by ember 0.1.0"}});
+  io::save_checkpoint(kCompatDir + "checkpoint-v1.safetensors", net, optimizer_state_for(net), 3, kCompatRng,
+                      {{"history", "epoch,loss\n1,0.5\n2,0.25\n"}}, "SmallNet");
+}
+
+TEST_CASE("compat: model files and checkpoints of format version 1 (ember 0.1.0) still load", "[io][compat]") {
+  SmallNet<float> expected(1), model(2), resumed(3);
+  set_compat_values(expected);
+
+  const io::Metadata meta = io::load_model(model, kCompatDir + "model-v1.safetensors", "SmallNet");
+  CHECK(same_state(model, expected));
+  CHECK(meta.at("format_version") == "1");
+  CHECK(meta.at("ember_version") == "0.1.0");
+  CHECK(meta.at("note") == "written by ember 0.1.0");
+
+  const io::Checkpoint<float> ck = io::load_checkpoint(kCompatDir + "checkpoint-v1.safetensors", resumed, "SmallNet");
+  CHECK(same_state(resumed, expected));
+  CHECK(ck.epoch == 3);
+  CHECK(ck.rng == kCompatRng);
+  CHECK(ck.extra.at("history") == "epoch,loss\n1,0.5\n2,0.25\n");
+  const auto optim = optimizer_state_for(expected);
+  REQUIRE(ck.optimizer_state.size() == optim.size());
+  for (std::size_t i = 0; i < optim.size(); ++i) {
+    CHECK(ck.optimizer_state[i].first == optim[i].first);
+    CHECK(same_bits(ck.optimizer_state[i].second, optim[i].second));
+  }
+}
+
+TEST_CASE("atomic writes: remove_stale_temporaries removes a dead writer's files only", "[io][atomic]") {
+  ScratchDir dir;
+  auto touch = [&](const std::string& name) { std::ofstream(dir.file(name)) << "x"; };
+  const std::string own = std::to_string(::getpid());
+  touch(".model.safetensors.tmp-999999999-0");  // beyond pid_max: no such process
+  touch(".history.csv.tmp-999999998-12");
+  touch(".checkpoint.safetensors.tmp-" + own + "-3");  // a live writer (this process)
+  touch("model.safetensors");
+  touch(".hidden");
+  touch("notes.tmp-1-2");  // not a hidden temporary name
+  CHECK(io::remove_stale_temporaries(dir.path()) == 2);
+  CHECK_FALSE(std::filesystem::exists(dir.file(".model.safetensors.tmp-999999999-0")));
+  CHECK_FALSE(std::filesystem::exists(dir.file(".history.csv.tmp-999999998-12")));
+  CHECK(std::filesystem::exists(dir.file(".checkpoint.safetensors.tmp-" + own + "-3")));
+  CHECK(std::filesystem::exists(dir.file("model.safetensors")));
+  CHECK(std::filesystem::exists(dir.file(".hidden")));
+  CHECK(std::filesystem::exists(dir.file("notes.tmp-1-2")));
+  CHECK(io::remove_stale_temporaries(dir.file("missing-dir")) == 0);
+}

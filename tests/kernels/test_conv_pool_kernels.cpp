@@ -184,6 +184,70 @@ TEST_CASE("conv2d kernels give the same bits on 1 and 2 threads", "[kernels][con
   CHECK(dw1 == dw2);
 }
 
+TEST_CASE("conv2d_forward of one sample splits its pixels over the threads: naive values, same bits",
+          "[kernels][conv][threads]") {
+  ember::Generator gen(6);
+  // 18x18 output pixels: 324 = 3 full blocks of kPixelsPerBlock and a partial one.
+  ConvCase t{1, 8, 20, 20, 16, 3, 1, 0, 1};
+  ConvGeometry geo(t.c, t.h, t.w, t.k, t.k, t.stride, t.pad, t.dilation);
+  ConvShape shape{t.n, t.o, geo};
+  const index_t blocks = (geo.col_cols() + ember::kernels::kPixelsPerBlock - 1) / ember::kernels::kPixelsPerBlock;
+  auto in = random_values(static_cast<std::size_t>(geo.input_size()), gen);
+  auto w = random_values(static_cast<std::size_t>(t.o * geo.col_rows()), gen);
+  auto b = random_values(static_cast<std::size_t>(t.o), gen);
+  const auto want = naive_conv(t, in, w, b, geo.out_h, geo.out_w);
+  auto in_f = as<float>(in), w_f = as<float>(w), b_f = as<float>(b);
+  const int before = ember::get_num_threads();
+  std::vector<std::vector<float>> outs;
+  for (int threads : {1, 2}) {
+    ember::set_num_threads(threads);
+    CHECK(ember::kernels::threads_for(blocks, 2.0 * t.o * geo.col_rows() * ember::kernels::kPixelsPerBlock) ==
+          threads);  // the split path really runs on 2 threads
+    std::vector<float> out(want.size(), 7.0f);
+    ember::kernels::conv2d_forward(in_f.data(), w_f.data(), b_f.data(), out.data(), shape);
+    CHECK(max_rel_error(out, want) < 1e-5);
+    std::vector<double> out_d(want.size(), 7.0);
+    ember::kernels::conv2d_forward(in.data(), w.data(), b.data(), out_d.data(), shape);
+    CHECK(max_rel_error(out_d, want) < 1e-12);
+    outs.push_back(out);
+  }
+  ember::set_num_threads(before);
+  CHECK(outs[0] == outs[1]);
+}
+
+TEST_CASE("gemm_abt (x W^T) matches the naive loops for small and large m, same bits on 1 and 2 threads",
+          "[kernels][gemm][threads]") {
+  ember::Generator gen(8);
+  const int before = ember::get_num_threads();
+  for (index_t m : {1, 3, 4, 5, 9})
+    for (index_t n : {10, 70, 129})
+      for (index_t k : {7, 600}) {
+        INFO("m=" << m << " n=" << n << " k=" << k);
+        auto a = random_values(static_cast<std::size_t>(m * k), gen), b = random_values(static_cast<std::size_t>(n * k), gen);
+        std::vector<double> want(static_cast<std::size_t>(m * n), 0.0);
+        for (index_t i = 0; i < m; ++i)
+          for (index_t j = 0; j < n; ++j)
+            for (index_t p = 0; p < k; ++p)
+              want[static_cast<std::size_t>(i * n + j)] += a[static_cast<std::size_t>(i * k + p)] * b[static_cast<std::size_t>(j * k + p)];
+        auto a_f = as<float>(a), b_f = as<float>(b);
+        std::vector<std::vector<float>> results;
+        for (int threads : {1, 2}) {
+          ember::set_num_threads(threads);
+          std::vector<float> c(want.size(), 7.0f);
+          ember::kernels::gemm_abt(a_f.data(), b_f.data(), c.data(), m, k, n);
+          CHECK(max_rel_error(c, want) < 1e-5 * std::sqrt(static_cast<double>(k)));
+          std::vector<double> c_d(want.size(), 7.0);
+          ember::kernels::gemm_abt(a.data(), b.data(), c_d.data(), m, k, n);
+          CHECK(max_rel_error(c_d, want) < 1e-12);
+          results.push_back(c);
+        }
+        // Few rows: dot products, whose bits cannot depend on the threads (more rows are one Eigen
+        // GEMM, whose own threading makes no such promise).
+        if (m <= ember::kernels::kSmallM) CHECK(results[0] == results[1]);
+      }
+  ember::set_num_threads(before);
+}
+
 TEMPLATE_TEST_CASE("max_pool2d kernels match the naive loops", "[kernels][pool]", float, double) {
   using T = TestType;
   ember::Generator gen(6);

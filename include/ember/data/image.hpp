@@ -27,6 +27,7 @@
 #include <cmath>
 #include <cstdint>
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <system_error>
 #include <vector>
@@ -55,6 +56,11 @@
 #endif
 #if defined(EMBER_STB_IMPLEMENTATION) && !defined(STB_IMAGE_IMPLEMENTATION)
 #define STB_IMAGE_IMPLEMENTATION
+// Only the formats load_image promises: fewer decoders, less to go wrong on hostile files
+// (TGA has no magic number, so without this almost any file "decodes" as a TGA).
+#define STBI_ONLY_PNG
+#define STBI_ONLY_JPEG
+#define STBI_ONLY_BMP
 #endif
 #include <stb/stb_image.h>
 #if defined(__GNUC__)
@@ -76,15 +82,40 @@ struct GrayImage {
 
 // Largest accepted width and height: a larger header is treated as a corrupt or hostile file.
 inline constexpr int kMaxImageSide = 8192;
+// Largest accepted file: far above any photo of a digit, and it bounds what is read into memory.
+inline constexpr std::uintmax_t kMaxImageFileBytes = std::uintmax_t(256) << 20;
 
-// Loads a PNG, JPEG or BMP (anything stb_image decodes; 16-bit PNGs are reduced to 8 bits) as
-// greyscale. Colour becomes luma; transparent pixels are composited on white, so a
-// transparent PNG of dark ink reads as dark ink on white paper. Throws FormatError
-// "load_image: <path>: <problem>" for a missing file, a directory, an empty file, a file
-// that is no decodable image (stb_image's reason), or an image larger than 8192x8192.
-inline GrayImage load_image(const std::string& path) {
+namespace detail {
+
+inline bool is_jpeg(const std::vector<std::uint8_t>& b) { return b.size() >= 2 && b[0] == 0xFF && b[1] == 0xD8; }
+
+// stb_image 2.27 (Debian 12) writes past a 257-entry array when a JPEG Huffman table declares
+// more than 256 codes (fixed upstream in 2.28). Such a table is invalid JPEG, so it is refused
+// here before stb sees the file. Every "FF C4" (a DHT marker) in the file is read as stb reads a
+// DHT segment: a conservative superset of the segments stb would process, since a valid file has
+// "FF C4" nowhere else (entropy-coded data stuff every FF with 00 or a restart marker).
+inline std::string jpeg_huffman_problem(const std::vector<std::uint8_t>& b) {
+  auto byte = [&](std::size_t i) -> unsigned { return i < b.size() ? b[i] : 0u; };  // stb reads 0 past the end
+  for (std::size_t at = 0; at + 1 < b.size(); ++at) {
+    if (b[at] != 0xFF || b[at + 1] != 0xC4) continue;
+    long remaining = static_cast<long>(byte(at + 2) << 8 | byte(at + 3)) - 2;
+    std::size_t p = at + 4;
+    while (remaining > 0) {
+      const unsigned table_class = byte(p) >> 4, table_id = byte(p) & 15u;
+      if (table_class > 1 || table_id > 3) break;  // stb refuses this itself
+      unsigned codes = 0;
+      for (std::size_t k = 1; k <= 16; ++k) codes += byte(p + k);
+      if (codes > 256)
+        return "corrupt JPEG: a Huffman table declares " + std::to_string(codes) + " codes (at most 256)";
+      p += 17 + codes;
+      remaining -= 17 + static_cast<long>(codes);
+    }
+  }
+  return {};
+}
+
+inline std::vector<std::uint8_t> read_image_file(const std::string& path, const char* op) {
   namespace fs = std::filesystem;
-  const char* op = "load_image";
   std::error_code ec;
   const fs::file_status status = fs::status(path, ec);
   EMBER_CHECK(fs::exists(status), FormatError, op, path, ": no such file");
@@ -93,9 +124,34 @@ inline GrayImage load_image(const std::string& path) {
   const auto size = fs::file_size(path, ec);
   EMBER_CHECK(!ec, FormatError, op, path, ": cannot read its size (", ec.message(), ")");
   EMBER_CHECK(size > 0, FormatError, op, path, ": empty file (0 bytes)");
+  EMBER_CHECK(size <= kMaxImageFileBytes, FormatError, op, path, ": file of ", size, " bytes is larger than the ",
+              kMaxImageFileBytes, " accepted");
+  std::vector<std::uint8_t> bytes(static_cast<std::size_t>(size));
+  std::ifstream in(path, std::ios::binary);
+  in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  EMBER_CHECK(in.gcount() == static_cast<std::streamsize>(bytes.size()), FormatError, op, path,
+              ": cannot read the file (got ", in.gcount(), " of ", size, " bytes)");
+  return bytes;
+}
+
+}  // namespace detail
+
+// Loads a PNG, JPEG or BMP (16-bit PNGs are reduced to 8 bits) as greyscale. Colour becomes
+// luma; transparent pixels are composited on white, so a transparent PNG of dark ink reads as
+// dark ink on white paper. Throws FormatError "load_image: <path>: <problem>" for a missing
+// file, a directory, an empty file or one above 256 MB, a file that is no decodable image
+// (stb_image's reason), or an image larger than 8192x8192.
+inline GrayImage load_image(const std::string& path) {
+  const char* op = "load_image";
+  const std::vector<std::uint8_t> bytes = detail::read_image_file(path, op);
+  if (detail::is_jpeg(bytes)) {
+    const std::string problem = detail::jpeg_huffman_problem(bytes);
+    EMBER_CHECK(problem.empty(), FormatError, op, path, ": ", problem);
+  }
+  const int length = static_cast<int>(bytes.size());  // <= 256 MB: fits
 
   int width = 0, height = 0, channels = 0;
-  if (!stbi_info(path.c_str(), &width, &height, &channels)) {
+  if (!stbi_info_from_memory(bytes.data(), length, &width, &height, &channels)) {
     const char* reason = stbi_failure_reason();
     ::ember::detail::throw_error<FormatError>(op, path, ": not a readable PNG, JPEG or BMP image (",
                                               reason ? reason : "unknown format", ")");
@@ -105,7 +161,7 @@ inline GrayImage load_image(const std::string& path) {
               kMaxImageSide);
 
   // Two channels: grey (stb's luma for colour images) and alpha (255 when the file has none).
-  stbi_uc* data = stbi_load(path.c_str(), &width, &height, &channels, 2);
+  stbi_uc* data = stbi_load_from_memory(bytes.data(), length, &width, &height, &channels, 2);
   if (data == nullptr) {
     const char* reason = stbi_failure_reason();
     ::ember::detail::throw_error<FormatError>(op, path, ": cannot decode the image (",

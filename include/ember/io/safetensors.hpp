@@ -29,6 +29,7 @@
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -43,6 +44,7 @@
 #include <vector>
 
 #include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include "ember/core/error.hpp"
@@ -522,6 +524,30 @@ void save_safetensors(const std::string& path, const std::vector<std::pair<std::
 inline void write_file_atomic(const std::string& path, const std::string& contents) {
   detail::write_chunks_atomically(path, "write_file_atomic",
                                   {{reinterpret_cast<const unsigned char*>(contents.data()), contents.size()}});
+}
+
+// Removes the temporary files that atomic writes of a killed process left in `dir`: files
+// named ".<name>.tmp-<pid>-<n>" whose process no longer runs (those of a live process, which
+// may be writing them now, stay). Returns how many were removed; a missing directory has none.
+// A SIGKILL or a power cut between creating and renaming a temporary file leaves one behind;
+// the file it was to replace is intact either way.
+inline int remove_stale_temporaries(const std::string& dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  int removed = 0;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    const std::size_t tag = name.rfind(".tmp-");
+    if (name.size() < 2 || name[0] != '.' || tag == std::string::npos || tag == 0) continue;
+    const std::string rest = name.substr(tag + 5);  // "<pid>-<n>"
+    const std::size_t dash = rest.find('-');
+    if (dash == 0 || dash == std::string::npos || dash > 9 || dash + 1 == rest.size()) continue;
+    if (rest.find_first_not_of("0123456789-") != std::string::npos) continue;
+    const long pid = std::strtol(rest.substr(0, dash).c_str(), nullptr, 10);
+    const bool alive = pid > 0 && (::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM);
+    if (!alive && fs::is_regular_file(it->path(), ec) && fs::remove(it->path(), ec)) ++removed;
+  }
+  return removed;
 }
 
 // Reads and validates a whole safetensors file (see the top of this header).

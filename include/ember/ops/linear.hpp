@@ -21,7 +21,7 @@ Tensor<T> linear(const Tensor<T>& input, const Tensor<T>& weight, const Tensor<T
   const index_t n = input.size(0), in = weight.size(1), out_features = weight.size(0);
   Tensor<T> x = kernels::make_contiguous(input).detach(), w = kernels::make_contiguous(weight).detach();
   Tensor<T> out = Tensor<T>::uninitialized(Shape{n, out_features});
-  kernels::gemm(x.data(), false, w.data(), true, out.data(), n, in, out_features);
+  kernels::gemm_abt(x.data(), w.data(), out.data(), n, in, out_features);
   if (bias.defined()) {
     Tensor<T> b = kernels::make_contiguous(bias);
     out.matrix().rowwise() += Eigen::Map<const Eigen::Matrix<T, 1, Eigen::Dynamic>>(b.data(), out_features);

@@ -1,0 +1,1 @@
+build/release/benchmarks/bench_train --benchmark_repetitions=5
