@@ -198,13 +198,18 @@ def compile_section(results, targets):
     data, path = load_json(results, "compile_time.json")
     if data is None:
         return []
-    secs = data["seconds"]
+    units = data.get("units") or {"main.cpp": data["seconds"]}  # older files: one unit
     out = ["## Compile time\n",
-           "- Command: `%s` (%s, %s), %d runs" % (data["command"], path, data["date"], len(secs)),
-           "- The MNIST example's translation unit (examples/mnist/main.cpp) at -O3 -march=native: median "
-           "**%.1f s**, min %.1f s.\n" % (median(secs), min(secs))]
-    targets.append(("compile time of the MNIST example's TU (-O3)", "%.1f s" % median(secs), "<= 20 s",
-                    median(secs) <= 20, "compile_time"))
+           "- Command: `%s` (%s, %s), 3 runs per unit, -O3 -march=native" % (data["command"], path, data["date"]),
+           "- The MNIST example is one translation unit per command (examples/mnist/*.cpp); the target "
+           "applies to the slowest.\n",
+           "| translation unit | median | min |", "|---|---|---|"]
+    for unit, secs in sorted(units.items(), key=lambda kv: -median(kv[1])):
+        out.append("| %s | %.1f s | %.1f s |" % (unit, median(secs), min(secs)))
+    out.append("")
+    slowest_unit, slowest = max(units.items(), key=lambda kv: median(kv[1]))
+    targets.append(("compile time of the MNIST example's slowest TU (-O3)",
+                    "%.1f s (%s)" % (median(slowest), slowest_unit), "<= 20 s", median(slowest) <= 20, "compile_time"))
     return out
 
 

@@ -29,6 +29,13 @@ struct Command {
   PredictSettings predict{};
 };
 
+// The commands, each compiled in a translation unit of its own (train.cpp, evaluate.cpp,
+// predict.cpp): header-only ember is heavy to compile, and three medium units build faster,
+// and in parallel, than one large one.
+int train_main(const TrainSettings& s);
+int evaluate_main(const EvaluateSettings& s);
+int predict_main(const PredictSettings& s);
+
 // Throws UsageError for an unknown command, flag or bad value.
 inline Command parse_command(const std::vector<std::string>& args) {
   Command c;

@@ -11,20 +11,20 @@
 #include <string>
 #include <vector>
 
-// stb's implementation is compiled in stb_implementation.cpp (see ember/data/image.hpp).
+// Only the command line is parsed here; each command is its own translation unit (command.hpp),
+// and stb's implementation is compiled in stb_implementation.cpp (see ember/data/image.hpp).
+#include <exception>
+
 #include "command.hpp"
-#include "evaluate.hpp"
-#include "predict.hpp"
-#include "train.hpp"
 
 namespace {
 
 int dispatch(const std::vector<std::string>& args) {
   const mnist::Command c = mnist::parse_command(args);
   switch (c.kind) {
-    case mnist::Command::Kind::Train: return mnist::run_train(c.train);
-    case mnist::Command::Kind::Evaluate: return mnist::run_evaluate(c.evaluate);
-    case mnist::Command::Kind::Predict: return mnist::run_predict(c.predict);
+    case mnist::Command::Kind::Train: return mnist::train_main(c.train);
+    case mnist::Command::Kind::Evaluate: return mnist::evaluate_main(c.evaluate);
+    case mnist::Command::Kind::Predict: return mnist::predict_main(c.predict);
     case mnist::Command::Kind::Help: break;
   }
   std::cout << c.help;
