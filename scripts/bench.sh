@@ -3,8 +3,14 @@
 # command beside it), time the compilation of the MNIST example's translation units, and
 # regenerate docs/benchmarks.md from everything in benchmarks/results/.
 # Usage: scripts/bench.sh [extra Google Benchmark flags, e.g. --benchmark_filter=conv2]
+#        scripts/bench.sh --compile-only   (only the compile times; the other results stay)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+compile_only=0
+if [[ ${1:-} == --compile-only ]]; then
+  compile_only=1
+  shift
+fi
 
 scripts/setup-deps.sh
 cmake --preset release
@@ -12,6 +18,7 @@ cmake --build --preset release -j "$(nproc)" --target bench_kernels bench_train 
 results=benchmarks/results
 mkdir -p "$results"
 for name in bench_kernels bench_train; do
+  [[ $compile_only == 0 ]] || break
   command="build/release/benchmarks/$name --benchmark_repetitions=5${*:+ $*}"
   echo "$command" >"$results/$name.cmd"
   $command --benchmark_out="$results/$name.json" --benchmark_out_format=json

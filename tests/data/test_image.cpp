@@ -424,6 +424,10 @@ TEST_CASE("fuzz regressions: image files that crashed stb_image are refused with
   CHECK_THROWS_WITH(data::load_image(huffman),
                     Contains("load_image: " + huffman + ": corrupt JPEG: a Huffman table declares") &&
                         Contains("codes (at most 256)"));
+  // fuzz_image, again: the same table behind fill bytes before the SOI marker (FF FF ... FF D8),
+  // which stb_image accepts as a JPEG.
+  const std::string filled = dir + "jpeg-huffman-after-fill-bytes.jpg";
+  CHECK_THROWS_WITH(data::load_image(filled), Contains("load_image: " + filled + ": corrupt JPEG: a Huffman table"));
 }
 
 TEST_CASE("jpeg_huffman_problem accepts the tables of real JPEGs and counts as stb does", "[data][image][fuzz]") {

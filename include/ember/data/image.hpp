@@ -87,7 +87,13 @@ inline constexpr std::uintmax_t kMaxImageFileBytes = std::uintmax_t(256) << 20;
 
 namespace detail {
 
-inline bool is_jpeg(const std::vector<std::uint8_t>& b) { return b.size() >= 2 && b[0] == 0xFF && b[1] == 0xD8; }
+// What stb_image takes for a JPEG: an SOI marker, which like every marker may be preceded by
+// fill bytes (FF ... FF D8).
+inline bool is_jpeg(const std::vector<std::uint8_t>& b) {
+  std::size_t i = 0;
+  while (i < b.size() && b[i] == 0xFF) ++i;
+  return i >= 1 && i < b.size() && b[i] == 0xD8;
+}
 
 // stb_image 2.27 (Debian 12) writes past a 257-entry array when a JPEG Huffman table declares
 // more than 256 codes (fixed upstream in 2.28). Such a table is invalid JPEG, so it is refused
