@@ -428,6 +428,16 @@ TEST_CASE("fuzz regressions: image files that crashed stb_image are refused with
   // which stb_image accepts as a JPEG.
   const std::string filled = dir + "jpeg-huffman-after-fill-bytes.jpg";
   CHECK_THROWS_WITH(data::load_image(filled), Contains("load_image: " + filled + ": corrupt JPEG: a Huffman table"));
+  // fuzz_image: a PNG whose first IDAT chunk is empty made stb_image call memcpy(NULL, p, 0),
+  // which UBSan stops on (stb's unit is now built without that check). It must load or be refused
+  // with a FormatError, nothing else.
+  const std::string empty_idat = dir + "png-empty-first-idat.png";
+  try {
+    (void)data::to_mnist(data::load_image(empty_idat));
+    SUCCEED("decoded");
+  } catch (const ember::FormatError& e) {
+    CHECK_THAT(std::string(e.what()), Contains(empty_idat));
+  }
 }
 
 TEST_CASE("jpeg_huffman_problem accepts the tables of real JPEGs and counts as stb does", "[data][image][fuzz]") {

@@ -1,6 +1,5 @@
 // libFuzzer target: load_image (stb_image: PNG, JPEG, BMP), then the MNIST preprocessing and
-// the input tensor, as `mnist predict` does with a user's file.
-#define EMBER_STB_IMPLEMENTATION
+// the input tensor, as `mnist predict` does with a user's file. stb itself: fuzz_stb.cpp.
 #include "fuzz_support.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
