@@ -132,7 +132,8 @@ inline int run_train(const TrainSettings& s) {
       loss.backward();
       // A non-finite loss or gradient would spread into every weight at the step: stop before
       // it, and keep the checkpoint on disk, the last good one.
-      if (const std::string bad = non_finite_part(loss.item(), net); !bad.empty()) {
+      const float loss_value = loss.item();
+      if (const std::string bad = non_finite_part(loss_value, net); !bad.empty()) {
         bar.finish();
         const bool saved = fs::exists(checkpoint_path);
         throw TrainingDiverged("training stopped at epoch " + std::to_string(state.epoch) + ", batch " +
@@ -143,7 +144,7 @@ inline int run_train(const TrainSettings& s) {
       }
       state.optimizer->step();
       state.scheduler_batch_step();
-      state.add_batch(loss.item(), count_correct(logits, batch.labels), batch.labels.numel());
+      state.add_batch(loss_value, count_correct(logits, batch.labels), batch.labels.numel());
       bar.update(state.batch + 1, state.running_loss());
       if (batches_this_run == s.interrupt_after) std::raise(SIGINT);
     }
