@@ -241,6 +241,23 @@ def accuracy_section(results, targets):
     for r in rows:
         out.append("| %s | `%s` | %s%% | %s s |" % (r["run"], r["command"], r["test_accuracy"], r["train_seconds"]))
     out.append("")
+    return out + pytorch_recipe_section(results)
+
+
+def pytorch_recipe_section(results):
+    """PyTorch's own accuracy with its example recipe on this machine, when measured (by hand:
+    each row holds its command)."""
+    path = os.path.join(results, "pytorch_recipe.csv")
+    if not os.path.exists(path):
+        return []
+    with open(path) as f:
+        rows = list(csv.DictReader(f))
+    out = ["The same recipe in PyTorch (%s; the reference network in PyTorch, 14 epochs of Adadelta lr 1.0 "
+           "with StepLR gamma 0.7, batch 64, all 60,000 training images, as `benchmarks/compare_pytorch.py` "
+           "trains it):\n" % path, "| run | command | test accuracy | date |", "|---|---|---|---|"]
+    for r in rows:
+        out.append("| %s | `%s` | %s%% | %s |" % (r["run"], r["command"], r["test_accuracy"], r["date"]))
+    out.append("")
     return out
 
 
