@@ -20,6 +20,15 @@ def median(v):
     return v[len(v) // 2] if len(v) % 2 else (v[len(v) // 2 - 1] + v[len(v) // 2]) / 2
 
 
+def load_csv(results, name):
+    """The rows of results/name as dicts (None when the file is missing), and its path."""
+    path = os.path.join(results, name)
+    if not os.path.exists(path):
+        return None, path
+    with open(path) as f:
+        return list(csv.DictReader(f)), path
+
+
 def load_json(results, name):
     path = os.path.join(results, name)
     if not os.path.exists(path):
@@ -222,11 +231,9 @@ ACCURACY_GOALS = (
 
 
 def accuracy_section(results, targets):
-    path = os.path.join(results, "accuracy.csv")
-    if not os.path.exists(path):
+    rows, path = load_csv(results, "accuracy.csv")
+    if rows is None:
         return []
-    with open(path) as f:
-        rows = list(csv.DictReader(f))
     for prefix, label, goal, judge in ACCURACY_GOALS:
         values = [float(r["test_accuracy"]) for r in rows if r["run"].startswith(prefix)]
         if values:
@@ -247,11 +254,9 @@ def accuracy_section(results, targets):
 def pytorch_recipe_section(results):
     """PyTorch's own accuracy with its example recipe on this machine, when measured (by hand:
     each row holds its command)."""
-    path = os.path.join(results, "pytorch_recipe.csv")
-    if not os.path.exists(path):
+    rows, path = load_csv(results, "pytorch_recipe.csv")
+    if rows is None:
         return []
-    with open(path) as f:
-        rows = list(csv.DictReader(f))
     out = ["The same recipe in PyTorch (%s; the reference network in PyTorch, 14 epochs of Adadelta lr 1.0 "
            "with StepLR gamma 0.7, batch 64, all 60,000 training images, as `benchmarks/compare_pytorch.py` "
            "trains it):\n" % path, "| run | command | test accuracy | date |", "|---|---|---|---|"]

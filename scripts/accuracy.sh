@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Measures test accuracy on the real MNIST test set: the main command's defaults for three
 # seeds, and PyTorch's example recipe (Adadelta lr 1.0, StepLR gamma 0.7, batch 64, 14 epochs,
-# all 60,000 training images), each from three seeds. Writes benchmarks/results/accuracy.csv and regenerates
-# docs/benchmarks.md. Takes about 40 minutes on 2 cores.
+# all 60,000 training images), each from three seeds. Writes benchmarks/results/accuracy.csv
+# and regenerates docs/benchmarks.md. Takes about 40 minutes on 2 cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

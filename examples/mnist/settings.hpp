@@ -29,7 +29,7 @@ inline void declare_train_options(ArgParser& p) {
   p.option("weight-decay", "", "weight decay, decoupled in AdamW (default: 0.01 adamw, 0 otherwise)");
   p.option("scheduler", "onecycle", "onecycle (every batch), step (StepLR, every epoch), cosine or none");
   p.option("gamma", "0.7", "StepLR decay factor per epoch");
-  p.option("seed", "1", "random seed (initialisation, split, shuffling, dropout)");
+  p.option("seed", "1", "random seed (initialisation, split, shuffling, dropout, augmentation)");
   p.option("threads", "0", "threads (0: OMP_NUM_THREADS or all cores)");
   p.option("val-size", "5000", "training images held out for validation");
   p.option("limit", "0", "use only the first N training images (0: all)");
