@@ -2,8 +2,10 @@
 // Per-epoch records and the small helpers shared by train and evaluate: accuracy counts,
 // the epoch line, and history.csv / history.json (written atomically).
 
+#include <cmath>
 #include <cstdio>
 #include <iomanip>
+#include <limits>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -14,10 +16,23 @@
 
 namespace mnist {
 
+// A run without a validation set (--val-size 0, as in PyTorch's example) has no validation
+// loss or accuracy: NaN in memory, left out of the epoch line, an empty field in history.csv,
+// null in history.json, and no validation curve in the report.
+inline constexpr double kNoValidation = std::numeric_limits<double>::quiet_NaN();
+
 struct EpochRecord {
   int epoch = 0;
-  double lr = 0, train_loss = 0, train_accuracy = 0, val_loss = 0, val_accuracy = 0, seconds = 0;
+  double lr = 0, train_loss = 0, train_accuracy = 0, val_loss = kNoValidation, val_accuracy = kNoValidation,
+         seconds = 0;
+  bool validated() const { return !std::isnan(val_accuracy); }
 };
+
+inline bool any_validated(const std::vector<EpochRecord>& history) {
+  for (const auto& r : history)
+    if (r.validated()) return true;
+  return false;
+}
 
 inline long count_correct(const ember::Tensor<float>& logits, const ember::Tensor<std::int64_t>& labels) {
   auto predicted = logits.argmax(1);
@@ -43,8 +58,17 @@ inline std::string architecture_name(const std::string& model) { return "mnist-"
 inline std::string format_epoch(const EpochRecord& r, long epochs) {
   std::ostringstream s;
   s << "epoch " << r.epoch << "/" << epochs << std::fixed << std::setprecision(4) << "  lr " << r.lr
-    << "  train loss " << r.train_loss << "  acc " << format_percent(r.train_accuracy) << "  val loss " << r.val_loss
-    << "  acc " << format_percent(r.val_accuracy) << std::setprecision(1) << "  (" << r.seconds << " s)";
+    << "  train loss " << r.train_loss << "  acc " << format_percent(r.train_accuracy);
+  if (r.validated()) s << "  val loss " << r.val_loss << "  acc " << format_percent(r.val_accuracy);
+  s << std::setprecision(1) << "  (" << r.seconds << " s)";
+  return s.str();
+}
+
+// A history value as CSV / JSON text: `missing` (empty field, null) for no validation.
+inline std::string history_value(double v, const char* missing) {
+  if (std::isnan(v)) return missing;
+  std::ostringstream s;
+  s << std::setprecision(10) << v;
   return s.str();
 }
 
@@ -52,8 +76,8 @@ inline std::string history_csv(const std::vector<EpochRecord>& history) {
   std::ostringstream s;
   s << "epoch,lr,train_loss,train_accuracy,val_loss,val_accuracy,seconds\n" << std::setprecision(10);
   for (auto& r : history)
-    s << r.epoch << ',' << r.lr << ',' << r.train_loss << ',' << r.train_accuracy << ',' << r.val_loss << ','
-      << r.val_accuracy << ',' << r.seconds << '\n';
+    s << r.epoch << ',' << r.lr << ',' << r.train_loss << ',' << r.train_accuracy << ','
+      << history_value(r.val_loss, "") << ',' << history_value(r.val_accuracy, "") << ',' << r.seconds << '\n';
   return s.str();
 }
 
@@ -63,8 +87,9 @@ inline std::string history_json(const std::vector<EpochRecord>& history) {
   for (std::size_t i = 0; i < history.size(); ++i) {
     const auto& r = history[i];
     s << (i ? ",\n " : "\n ") << "{\"epoch\": " << r.epoch << ", \"lr\": " << r.lr << ", \"train_loss\": "
-      << r.train_loss << ", \"train_accuracy\": " << r.train_accuracy << ", \"val_loss\": " << r.val_loss
-      << ", \"val_accuracy\": " << r.val_accuracy << ", \"seconds\": " << r.seconds << "}";
+      << r.train_loss << ", \"train_accuracy\": " << r.train_accuracy
+      << ", \"val_loss\": " << history_value(r.val_loss, "null")
+      << ", \"val_accuracy\": " << history_value(r.val_accuracy, "null") << ", \"seconds\": " << r.seconds << "}";
   }
   s << "\n]\n";
   return s.str();
@@ -78,12 +103,29 @@ inline std::vector<EpochRecord> parse_history_csv(const std::string& text) {
   std::getline(in, line);  // header
   while (std::getline(in, line)) {
     if (line.empty()) continue;
-    EpochRecord r;
-    char c1, c2, c3, c4, c5, c6;
+    std::vector<std::string> fields;
     std::istringstream row(line);
-    row >> r.epoch >> c1 >> r.lr >> c2 >> r.train_loss >> c3 >> r.train_accuracy >> c4 >> r.val_loss >> c5 >>
-        r.val_accuracy >> c6 >> r.seconds;
-    if (!row || c1 != ',' || c6 != ',') throw ember::FormatError("checkpoint", "unreadable history line '" + line + "'");
+    for (std::string field; std::getline(row, field, ',');) fields.push_back(field);
+    if (!line.empty() && line.back() == ',') fields.emplace_back();
+    auto unreadable = [&] { return ember::FormatError("checkpoint", "unreadable history line '" + line + "'"); };
+    if (fields.size() != 7) throw unreadable();
+    std::vector<double> values;
+    for (std::size_t i = 0; i < fields.size(); ++i) {
+      const bool may_be_empty = i == 4 || i == 5;  // val_loss, val_accuracy
+      if (fields[i].empty() && may_be_empty) {
+        values.push_back(kNoValidation);
+        continue;
+      }
+      std::istringstream number(fields[i]);
+      double v = 0;
+      if (!(number >> v) || !number.eof()) throw unreadable();
+      values.push_back(v);
+    }
+    EpochRecord r;
+    r.epoch = static_cast<int>(values[0]);
+    if (r.epoch != values[0]) throw unreadable();
+    r.lr = values[1], r.train_loss = values[2], r.train_accuracy = values[3];
+    r.val_loss = values[4], r.val_accuracy = values[5], r.seconds = values[6];
     out.push_back(r);
   }
   return out;
@@ -95,10 +137,10 @@ inline void write_history(const std::vector<EpochRecord>& history, const std::st
 }
 
 inline ember::io::Metadata run_metadata(const TrainSettings& s, const EpochRecord& r) {
-  return {{"settings", resume_key(s)},
-          {"train_command", train_command(s)},
-          {"epoch", std::to_string(r.epoch)},
-          {"val_accuracy", std::to_string(r.val_accuracy)}};
+  ember::io::Metadata m{
+      {"settings", resume_key(s)}, {"train_command", train_command(s)}, {"epoch", std::to_string(r.epoch)}};
+  if (r.validated()) m.emplace("val_accuracy", std::to_string(r.val_accuracy));
+  return m;
 }
 
 }  // namespace mnist

@@ -143,22 +143,27 @@ inline std::vector<std::string> digit_names() {
   return names;
 }
 
-inline std::string loss_chart(const std::vector<EpochRecord>& history) {
+// The train curve and, when the run had a validation set, the validation curve.
+inline std::vector<ember::viz::Series> epoch_series(const std::vector<EpochRecord>& history, double scale,
+                                                    double EpochRecord::*train_value,
+                                                    double EpochRecord::*val_value) {
   ember::viz::Series train{"train", {}, {}}, val{"validation", {}, {}};
   for (const auto& r : history) {
-    train.x.push_back(r.epoch), train.y.push_back(r.train_loss);
-    val.x.push_back(r.epoch), val.y.push_back(r.val_loss);
+    train.x.push_back(r.epoch), train.y.push_back(scale * (r.*train_value));
+    if (r.validated()) val.x.push_back(r.epoch), val.y.push_back(scale * (r.*val_value));
   }
-  return ember::viz::line_chart("Loss per epoch", "epoch", "cross-entropy loss", {train, val});
+  if (val.x.empty()) return {train};
+  return {train, val};
+}
+
+inline std::string loss_chart(const std::vector<EpochRecord>& history) {
+  return ember::viz::line_chart("Loss per epoch", "epoch", "cross-entropy loss",
+                                epoch_series(history, 1, &EpochRecord::train_loss, &EpochRecord::val_loss));
 }
 
 inline std::string accuracy_chart(const std::vector<EpochRecord>& history) {
-  ember::viz::Series train{"train", {}, {}}, val{"validation", {}, {}};
-  for (const auto& r : history) {
-    train.x.push_back(r.epoch), train.y.push_back(100 * r.train_accuracy);
-    val.x.push_back(r.epoch), val.y.push_back(100 * r.val_accuracy);
-  }
-  return ember::viz::line_chart("Accuracy per epoch", "epoch", "accuracy (%)", {train, val});
+  return ember::viz::line_chart("Accuracy per epoch", "epoch", "accuracy (%)",
+                                epoch_series(history, 100, &EpochRecord::train_accuracy, &EpochRecord::val_accuracy));
 }
 
 inline std::string confusion_chart(const TestMetrics& t) {
@@ -217,6 +222,8 @@ inline ember::viz::Section summary_section(const TestRun& run, const TestMetrics
   ember::viz::Section s{"Summary"};
   const double train_seconds = std::accumulate(ctx.history.begin(), ctx.history.end(), 0.0,
                                                [](double sum, const EpochRecord& r) { return sum + r.seconds; });
+  const std::string kept_epoch = (any_validated(ctx.history) ? "best epoch " : "no validation set, model of epoch ") +
+                                 metadata_or(ctx.model_metadata, "epoch", "?");
   std::error_code ec;
   const auto bytes = std::filesystem::file_size(ctx.model_path, ec);
   std::vector<std::pair<std::string, std::string>> items{
@@ -231,7 +238,7 @@ inline ember::viz::Section summary_section(const TestRun& run, const TestMetrics
                            with_thousands(ctx.parameters) + " parameters"},
       {"trained", ctx.history.empty() ? "no history.csv next to the model"
                                       : std::to_string(ctx.history.size()) + " epochs in " + fixed(train_seconds, 1) +
-                                            " s; best epoch " + metadata_or(ctx.model_metadata, "epoch", "?")},
+                                            " s; " + kept_epoch},
       {"training command", metadata_or(ctx.model_metadata, "train_command", "not recorded in the model file")},
       {"evaluation time", fixed(run.seconds, 2) + " s (" +
                               with_thousands(std::llround(static_cast<double>(run.size()) / std::max(run.seconds, 1e-9))) +
@@ -253,7 +260,8 @@ inline ember::viz::Section training_section(const ReportContext& ctx, std::strin
   std::vector<std::vector<std::string>> rows;
   for (const auto& r : ctx.history)
     rows.push_back({std::to_string(r.epoch), fixed(r.lr, 4), fixed(r.train_loss, 4), format_percent(r.train_accuracy),
-                    fixed(r.val_loss, 4), format_percent(r.val_accuracy), fixed(r.seconds, 1)});
+                    r.validated() ? fixed(r.val_loss, 4) : "–", r.validated() ? format_percent(r.val_accuracy) : "–",
+                    fixed(r.seconds, 1)});
   s.add_table({"epoch", "lr", "train loss", "train acc", "val loss", "val acc", "seconds"}, std::move(rows));
   return s;
 }

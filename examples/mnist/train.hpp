@@ -50,7 +50,7 @@ inline std::string non_finite_part(float loss, Net<float>& net) {
 }
 
 struct EvalResult {
-  double loss = 0, accuracy = 0;
+  double loss = kNoValidation, accuracy = kNoValidation;  // NaN for an empty dataset
 };
 
 // Mean loss and accuracy over a dataset, in eval mode, without a graph.
@@ -152,8 +152,9 @@ inline int run_train(const TrainSettings& s) {
     EvalResult val = evaluate_dataset(net, val_set, 1000);
     EpochRecord record = state.finish_epoch(val.loss, val.accuracy);
     std::cout << format_epoch(record, s.epochs) << std::endl;
+    // Without a validation set the model of the last epoch is the one kept.
     if (val_set.size() == 0 || val.accuracy > state.best_val_accuracy) {
-      state.best_val_accuracy = val.accuracy;
+      if (val_set.size() > 0) state.best_val_accuracy = val.accuracy;
       ember::io::save_model(net, model_path, architecture_name(s.model), run_metadata(s, record));
     }
     state.scheduler_epoch_step();
@@ -162,11 +163,15 @@ inline int run_train(const TrainSettings& s) {
     state.epoch_done_checkpoint(checkpoint_path);
     write_history(state.history, s.out_dir);
   }
-  std::cout << "best validation accuracy " << format_percent(state.best_val_accuracy) << "; model: " << model_path
-            << "\n";
+  if (val_set.size() == 0)
+    std::cout << "no validation set: the model of the last epoch is kept; model: " << model_path << "\n";
+  else
+    std::cout << "best validation accuracy " << format_percent(state.best_val_accuracy) << "; model: " << model_path
+              << "\n";
   Net<float> best;
   const auto metadata = ember::io::load_model(best, model_path, architecture_name(s.model));
-  std::cout << "testing the best model on the " << test_set.size() << " test images\n";
+  std::cout << "testing the " << (val_set.size() == 0 ? "last epoch's" : "best") << " model on the " << test_set.size()
+            << " test images\n";
   evaluate_and_report(best, test_set, model_path, metadata, s.out_dir, 1000, s.data_dir);
   return 0;
 }
