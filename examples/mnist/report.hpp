@@ -263,6 +263,10 @@ inline ember::viz::Section training_section(const ReportContext& ctx, std::strin
                     r.validated() ? fixed(r.val_loss, 4) : "–", r.validated() ? format_percent(r.val_accuracy) : "–",
                     fixed(r.seconds, 1)});
   s.add_table({"epoch", "lr", "train loss", "train acc", "val loss", "val acc", "seconds"}, std::move(rows));
+  // With augmentation and dropout the train curve sits below the validation curve; say why.
+  s.add_text("Train loss and accuracy are running figures over the epoch's batches in training mode (dropout "
+             "active, and augmented images when augmentation is on), so they can lie below the validation "
+             "figures, which are measured after the epoch in evaluation mode on unaltered images.");
   return s;
 }
 

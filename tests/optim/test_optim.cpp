@@ -4,6 +4,7 @@
 // training run.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <functional>
 #include <memory>
@@ -461,7 +462,10 @@ struct ScheduleCase {
 std::vector<ScheduleCase> schedule_cases() {
   return {{"step_lr", [](auto& o) { return std::make_unique<optim::StepLR<float>>(o, 7, 0.7); }},
           {"cosine_annealing", [](auto& o) { return std::make_unique<optim::CosineAnnealingLR<float>>(o, 10, 0.01); }},
-          {"one_cycle", [](auto& o) { return std::make_unique<optim::OneCycleLR<float>>(o, 0.1, 30); }}};
+          {"one_cycle", [](auto& o) {
+             // the fixture's SGD has no momentum: PyTorch's cycle_momentum=False, as here
+             return std::make_unique<optim::OneCycleLR<float>>(o, 0.1, 30, 0.3, 25, 1e4, false);
+           }}};
 }
 
 }  // namespace
@@ -523,13 +527,96 @@ TEST_CASE("schedulers validate their settings and epochs", "[optim][scheduler][e
   CHECK(step.last_epoch() == 0);
 
   // PyTorch allows stepping to last_epoch == total_steps and raises after that.
-  optim::OneCycleLR<float> cycle(opt, 0.1, 30);
+  optim::OneCycleLR<float> cycle(opt, 0.1, 30, 0.3, 25, 1e4, false);
   for (int i = 0; i < 30; ++i) cycle.step();
   CHECK(cycle.last_epoch() == 30);
   const double lr = opt.lr();
   CHECK_THROWS_WITH(cycle.step(), Equals("OneCycleLR: expected last_epoch <= total_steps = 30, got 31"));
   CHECK(cycle.last_epoch() == 30);
   CHECK(opt.lr() == lr);
+}
+
+TEST_CASE("OneCycleLR cycles SGD's momentum and Adam's beta1 as torch.optim.lr_scheduler", "[optim][scheduler][pytorch]") {
+  auto p = ember::zeros<double>({1}).requires_grad_();
+  optim::SGD<double> sgd({p}, {0.1, 0.9});
+  optim::Adam<double> adam({p}, {0.1});
+  optim::OneCycleLR sgd_cycle(sgd, 0.1, 30), adam_cycle(adam, 0.1, 30);
+  const auto sgd_expected = fixture("schedulers/one_cycle_momentum").data;
+  const auto adam_expected = fixture("schedulers/one_cycle_beta1").data;
+  REQUIRE(sgd_expected.size() == 30);
+  REQUIRE(adam_expected.size() == 30);
+  for (std::size_t e = 0; e < 30; ++e) {
+    INFO("epoch " << e);
+    CHECK(std::abs(sgd.momentum() - sgd_expected[e]) <= 1e-15);
+    CHECK(std::abs(adam.options().beta1 - adam_expected[e]) <= 1e-15);
+    CHECK(sgd_cycle.momentum_at(static_cast<int>(e)) == sgd.momentum());
+    sgd_cycle.step();
+    adam_cycle.step();
+  }
+  CHECK(sgd.options().momentum == sgd.momentum());
+}
+
+TEMPLATE_TEST_CASE("SGD and AdamW under OneCycleLR match torch.optim step by step", "[optim][scheduler][pytorch]",
+                   float, double) {
+  using T = TestType;
+  for (const std::string config : {"sgd_one_cycle", "adamw_one_cycle"}) {
+    Case c(config);
+    auto params = c.template fresh_params<T>();
+    std::unique_ptr<optim::Optimizer<T>> opt;
+    if (config == "sgd_one_cycle") opt = std::make_unique<optim::SGD<T>>(params, optim::SGDOptions{0.1, 0.9});
+    else opt = std::make_unique<optim::AdamW<T>>(params, optim::AdamWOptions{1e-2, 0.9, 0.999, 1e-8, 0.1});
+    optim::OneCycleLR<T> cycle(*opt, config == "sgd_one_cycle" ? 0.1 : 1e-2, Case::kSteps);
+    for (int s = 0; s < Case::kSteps; ++s) {
+      c.set_grads(params, s);
+      opt->step();
+      cycle.step();
+      for (int j = 0; j < 2; ++j) {
+        INFO(config << ", step " << s + 1 << ", parameter " << j);
+        CHECK(relative_mismatch(params[j], row<double>(c.steps[j], s), rtol<T>()) == "");
+      }
+    }
+  }
+}
+
+TEST_CASE("OneCycleLR's momentum cycling: optimizers without momentum, ranges, resuming", "[optim][scheduler][errors]") {
+  auto p = ember::zeros<double>({1}).requires_grad_();
+  optim::Adadelta<double> adadelta({p}, {1.0});
+  CHECK_FALSE(adadelta.has_momentum());
+  CHECK_THROWS_WITH(optim::OneCycleLR(adadelta, 1.0, 10),
+                    Equals("OneCycleLR: Adadelta has no momentum to cycle (Adadelta has none; SGD needs momentum > 0): "
+                           "pass cycle_momentum = false"));
+  CHECK_THROWS_WITH(adadelta.set_momentum(0.9),
+                    Equals("Adadelta: no momentum term (Adadelta has none; SGD has one only when built with momentum "
+                           "> 0)"));
+  optim::OneCycleLR without(adadelta, 1.0, 10, 0.3, 25, 1e4, false);
+  CHECK(adadelta.lr() == Approx(1.0 / 25).epsilon(1e-15));
+
+  optim::SGD<double> plain({p}, {0.1});
+  CHECK_FALSE(plain.has_momentum());
+  CHECK(plain.momentum() == 0);
+  CHECK_THROWS_AS(optim::OneCycleLR(plain, 0.1, 10), ember::ValueError);
+
+  // Both ends are checked against the optimizer's range before anything changes.
+  optim::Adam<double> adam({p}, {0.1});
+  CHECK_THROWS_WITH(optim::OneCycleLR(adam, 0.1, 10, 0.3, 25, 1e4, true, 0.85, 1.0),
+                    Equals("Adam: expected 0 <= beta1 < 1, got 1"));
+  CHECK(adam.options().beta1 == 0.9);
+  CHECK(adam.lr() == 0.1);
+  optim::SGD<double> sgd({p}, {0.1, 0.9});
+  CHECK_THROWS_WITH(optim::OneCycleLR(sgd, 0.1, 10, 0.3, 25, 1e4, true, 0.0, 0.95),
+                    Equals("SGD: expected a finite momentum > 0 (SGD was built with momentum), got 0"));
+
+  // set_last_epoch restores the momentum too (it is not in the optimizer's state_dict).
+  optim::OneCycleLR cycle(adam, 0.1, 10);
+  std::vector<double> betas;
+  for (int e = 0; e < 10; ++e, cycle.step()) betas.push_back(adam.options().beta1);
+  optim::Adam<double> resumed({p}, {0.1});
+  optim::OneCycleLR resumed_cycle(resumed, 0.1, 10);
+  resumed.set_momentum(0.5);  // e.g. a fresh optimizer: the schedule overrides it
+  resumed_cycle.set_last_epoch(6);
+  CHECK(resumed.options().beta1 == betas[6]);
+  CHECK(betas.front() == 0.95);
+  CHECK(*std::min_element(betas.begin(), betas.end()) == Approx(0.85).epsilon(1e-3));
 }
 
 TEST_CASE("OneCycleLR starts at max_lr / div_factor and ends at its minimum", "[optim][scheduler]") {

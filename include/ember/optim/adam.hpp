@@ -46,6 +46,17 @@ class AdamBase : public Optimizer<T> {
  public:
   const AdamOptions& options() const { return options_; }
 
+  // beta1, as PyTorch's OneCycleLR cycles betas[0].
+  bool has_momentum() const override { return true; }
+  double momentum() const override { return options_.beta1; }
+  void check_momentum(double beta1) const override {
+    EMBER_CHECK(beta1 >= 0 && beta1 < 1, ValueError, this->name(), "expected 0 <= beta1 < 1, got ", beta1);
+  }
+  void set_momentum(double beta1) override {
+    check_momentum(beta1);
+    options_.beta1 = beta1;
+  }
+
   void step() override {
     const double lr = this->effective_lr();
     const AdamOptions& o = options_;

@@ -63,6 +63,23 @@ class Optimizer {
     check_lr(name_, lr);
     lr_ = lr;
   }
+  // The momentum term a scheduler may cycle, as PyTorch's OneCycleLR does: SGD's momentum,
+  // Adam's and AdamW's beta1. Adadelta has none, and SGD built with momentum 0 keeps no
+  // momentum buffers to cycle: has_momentum() is false, and set_momentum() (and, for
+  // Adadelta, momentum()) throw ValueError. Unlike lr, it is not part of state_dict():
+  // OneCycleLR's set_last_epoch() sets it again when a run resumes.
+  virtual bool has_momentum() const { return false; }
+  virtual double momentum() const {
+    check_momentum(0);
+    return 0;
+  }
+  // Throws ValueError when the optimizer has no momentum or `momentum` is out of its range.
+  virtual void check_momentum(double) const {
+    EMBER_CHECK(false, ValueError, name_,
+                "no momentum term (Adadelta has none; SGD has one only when built with momentum > 0)");
+  }
+  virtual void set_momentum(double momentum) { check_momentum(momentum); }
+
   // Number of step() calls so far (restored by load_state_dict).
   std::int64_t step_count() const { return step_count_; }
 

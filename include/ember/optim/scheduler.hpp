@@ -47,6 +47,7 @@ class LRScheduler {
     check_epoch(epoch);
     const double lr = lr_at(epoch);
     optimizer_.set_lr(lr);  // validates first: on error nothing changes
+    set_momentum_at(epoch);  // values validated when the scheduler was built
     last_epoch_ = epoch;
     last_lr_ = lr;
   }
@@ -68,6 +69,10 @@ class LRScheduler {
   // Derived constructors call this last, once lr_at() can run: epoch 0, as PyTorch's
   // constructor does.
   void start() { set_last_epoch(0); }
+
+  Optimizer<T>& optimizer() { return optimizer_; }
+  // A schedule of the optimizer's momentum as well (OneCycleLR) sets it here.
+  virtual void set_momentum_at(int /*epoch*/) {}
 
   virtual void check_epoch(int epoch) const {
     EMBER_CHECK(epoch >= 0, ValueError, name_, "expected last_epoch >= 0, got ", epoch);
@@ -128,22 +133,31 @@ class CosineAnnealingLR : public LRScheduler<T> {
   double eta_min_;
 };
 
-// The 1cycle policy with cosine annealing (PyTorch's defaults, without momentum cycling):
-// warm up from max_lr / div_factor to max_lr over the first pct_start of total_steps, then
-// anneal down to max_lr / div_factor / final_div_factor at step total_steps - 1. Call step()
-// after every batch; stepping past total_steps is a ValueError, as in PyTorch. The optimizer's
-// own lr is ignored: the schedule starts at max_lr / div_factor.
+// The 1cycle policy with cosine annealing, as torch.optim.lr_scheduler.OneCycleLR with its
+// defaults (two phases): the lr warms up from max_lr / div_factor to max_lr over the first
+// pct_start of total_steps, then anneals down to max_lr / div_factor / final_div_factor at
+// step total_steps - 1. With cycle_momentum (the default, as in PyTorch) the momentum moves
+// the other way: from max_momentum down to base_momentum while the lr warms up, and back up
+// while it anneals; the momentum is SGD's momentum or Adam's/AdamW's beta1. Optimizers
+// without one (Adadelta; SGD built with momentum 0) need cycle_momentum = false: a
+// ValueError otherwise (PyTorch raises for Adadelta too, and switches SGD's momentum on).
+// Call step() after every batch; stepping past total_steps is a ValueError, as in PyTorch.
+// The optimizer's own lr (and momentum, when cycled) are ignored: the schedule sets them.
 template <class T = float>
 class OneCycleLR : public LRScheduler<T> {
  public:
   OneCycleLR(Optimizer<T>& optimizer, double max_lr, int total_steps, double pct_start = 0.3,
-             double div_factor = 25, double final_div_factor = 1e4)
+             double div_factor = 25, double final_div_factor = 1e4, bool cycle_momentum = true,
+             double base_momentum = 0.85, double max_momentum = 0.95)
       : LRScheduler<T>("OneCycleLR", optimizer, max_lr / div_factor),
         max_lr_(max_lr),
         total_steps_(total_steps),
         initial_lr_(max_lr / div_factor),
         min_lr_(max_lr / div_factor / final_div_factor),
-        warmup_end_(pct_start * total_steps - 1) {
+        warmup_end_(pct_start * total_steps - 1),
+        cycle_momentum_(cycle_momentum),
+        base_momentum_(base_momentum),
+        max_momentum_(max_momentum) {
     EMBER_CHECK(max_lr >= 0 && std::isfinite(max_lr), ValueError, "OneCycleLR", "expected a finite max_lr >= 0, got ",
                 max_lr);
     EMBER_CHECK(total_steps >= 1, ValueError, "OneCycleLR", "expected total_steps >= 1, got ", total_steps);
@@ -153,17 +167,22 @@ class OneCycleLR : public LRScheduler<T> {
                 "expected a finite div_factor > 0, got ", div_factor);
     EMBER_CHECK(final_div_factor > 0 && std::isfinite(final_div_factor), ValueError, "OneCycleLR",
                 "expected a finite final_div_factor > 0, got ", final_div_factor);
+    if (cycle_momentum) {
+      EMBER_CHECK(optimizer.has_momentum(), ValueError, "OneCycleLR", optimizer.name(),
+                  " has no momentum to cycle (Adadelta has none; SGD needs momentum > 0): pass cycle_momentum = false");
+      optimizer.check_momentum(base_momentum);  // both ends in the optimizer's range, so
+      optimizer.check_momentum(max_momentum);   // that no later step can fail half-way
+    }
     this->start();
   }
 
-  double lr_at(int epoch) const override {
-    const double last = total_steps_ - 1;
-    if (epoch <= warmup_end_) return anneal(initial_lr_, max_lr_, progress(epoch, 0, warmup_end_));
-    return anneal(max_lr_, min_lr_, progress(epoch, warmup_end_, last));
-  }
+  double lr_at(int epoch) const override { return along_cycle(epoch, initial_lr_, max_lr_, min_lr_); }
+  // The momentum the schedule sets at an epoch (only when cycling it).
+  double momentum_at(int epoch) const { return along_cycle(epoch, max_momentum_, base_momentum_, max_momentum_); }
 
   double max_lr() const { return max_lr_; }
   int total_steps() const { return total_steps_; }
+  bool cycle_momentum() const { return cycle_momentum_; }
 
  protected:
   void check_epoch(int epoch) const override {
@@ -172,8 +191,17 @@ class OneCycleLR : public LRScheduler<T> {
     EMBER_CHECK(epoch <= total_steps_, ValueError, "OneCycleLR", "expected last_epoch <= total_steps = ",
                 total_steps_, ", got ", epoch);
   }
+  void set_momentum_at(int epoch) override {
+    if (cycle_momentum_) this->optimizer().set_momentum(momentum_at(epoch));
+  }
 
  private:
+  // The value at `epoch` of a quantity that goes from `start` to `peak` during the warm-up
+  // phase and from `peak` to `end` afterwards (for the momentum, "peak" is its low point).
+  double along_cycle(int epoch, double start, double peak, double end) const {
+    if (epoch <= warmup_end_) return anneal(start, peak, progress(epoch, 0, warmup_end_));
+    return anneal(peak, end, progress(epoch, warmup_end_, total_steps_ - 1.0));
+  }
   // How far epoch is through the phase [start, end], as a fraction. A phase of zero length
   // (pct_start * total_steps == 1, or pct_start == 1 at the extra last step) counts as done,
   // where PyTorch divides by zero.
@@ -189,6 +217,8 @@ class OneCycleLR : public LRScheduler<T> {
   double max_lr_;
   int total_steps_;
   double initial_lr_, min_lr_, warmup_end_;
+  bool cycle_momentum_;
+  double base_momentum_, max_momentum_;
 };
 
 }  // namespace ember::optim

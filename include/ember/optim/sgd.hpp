@@ -37,6 +37,19 @@ class SGD : public Optimizer<T> {
 
   const SGDOptions& options() const { return options_; }
 
+  // Built with momentum 0, SGD keeps no momentum buffers, so there is no momentum to cycle.
+  bool has_momentum() const override { return options_.momentum != 0; }
+  double momentum() const override { return options_.momentum; }
+  void check_momentum(double momentum) const override {
+    if (!has_momentum()) Optimizer<T>::check_momentum(momentum);
+    EMBER_CHECK(momentum > 0 && std::isfinite(momentum), ValueError, "SGD",
+                "expected a finite momentum > 0 (SGD was built with momentum), got ", momentum);
+  }
+  void set_momentum(double momentum) override {
+    check_momentum(momentum);
+    options_.momentum = momentum;
+  }
+
   void step() override {
     const T lr = static_cast<T>(this->effective_lr());
     const T momentum = static_cast<T>(options_.momentum), decay = static_cast<T>(options_.weight_decay);
