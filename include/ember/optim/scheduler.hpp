@@ -169,7 +169,7 @@ class OneCycleLR : public LRScheduler<T> {
                 "expected a finite final_div_factor > 0, got ", final_div_factor);
     if (cycle_momentum) {
       EMBER_CHECK(optimizer.has_momentum(), ValueError, "OneCycleLR", optimizer.name(),
-                  " has no momentum to cycle (Adadelta has none; SGD needs momentum > 0): pass cycle_momentum = false");
+                  " has no momentum to cycle: pass cycle_momentum = false (or build SGD with momentum > 0)");
       optimizer.check_momentum(base_momentum);  // both ends in the optimizer's range, so
       optimizer.check_momentum(max_momentum);   // that no later step can fail half-way
     }
