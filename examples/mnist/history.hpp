@@ -106,26 +106,24 @@ inline std::vector<EpochRecord> parse_history_csv(const std::string& text) {
     std::vector<std::string> fields;
     std::istringstream row(line);
     for (std::string field; std::getline(row, field, ',');) fields.push_back(field);
-    if (!line.empty() && line.back() == ',') fields.emplace_back();
+    if (line.back() == ',') fields.emplace_back();  // getline drops a last empty field
     auto unreadable = [&] { return ember::FormatError("checkpoint", "unreadable history line '" + line + "'"); };
-    if (fields.size() != 7) throw unreadable();
-    std::vector<double> values;
-    for (std::size_t i = 0; i < fields.size(); ++i) {
-      const bool may_be_empty = i == 4 || i == 5;  // val_loss, val_accuracy
-      if (fields[i].empty() && may_be_empty) {
-        values.push_back(kNoValidation);
-        continue;
-      }
+    // The whole field as a number (an int for the epoch: istream sets failbit on overflow).
+    auto parse = [&](std::size_t i, auto& value) {
       std::istringstream number(fields[i]);
-      double v = 0;
-      if (!(number >> v) || !number.eof()) throw unreadable();
-      values.push_back(v);
-    }
+      if (!(number >> value) || !number.eof()) throw unreadable();
+    };
+    if (fields.size() != 7) throw unreadable();
     EpochRecord r;
-    r.epoch = static_cast<int>(values[0]);
-    if (r.epoch != values[0]) throw unreadable();
-    r.lr = values[1], r.train_loss = values[2], r.train_accuracy = values[3];
-    r.val_loss = values[4], r.val_accuracy = values[5], r.seconds = values[6];
+    parse(0, r.epoch);
+    parse(1, r.lr);
+    parse(2, r.train_loss);
+    parse(3, r.train_accuracy);
+    if (!fields[4].empty() || !fields[5].empty()) {  // both empty: no validation set
+      parse(4, r.val_loss);
+      parse(5, r.val_accuracy);
+    }
+    parse(6, r.seconds);
     out.push_back(r);
   }
   return out;

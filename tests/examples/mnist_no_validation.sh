@@ -31,9 +31,11 @@ grep -qF 'no validation set, model of epoch 2' "$html" || fail "report.html does
 grep -qF '>validation<' "$out/report/loss.svg" "$out/report/accuracy.svg" && fail "a chart has a validation curve"
 grep -qF '>train<' "$out/report/loss.svg" || fail "loss.svg has no train curve"
 
-# Ctrl-C in epoch 1, then --resume: the same model bytes and the same history.
-"$mnist" train "${common[@]}" --out "$work/resumed" --interrupt-after 3 >/dev/null 2>"$work/err"
+# Ctrl-C in epoch 2 (8 batches an epoch), so that the checkpoint holds epoch 1's empty
+# validation fields, then --resume: the same model bytes and the same history.
+"$mnist" train "${common[@]}" --out "$work/resumed" --interrupt-after 11 >/dev/null 2>"$work/err"
 [[ $? -eq 130 ]] || fail "the interrupted run did not exit 130: $(cat "$work/err")"
+grep -q '(epoch 2, batch 3)' "$work/err" || fail "the interruption was not in epoch 2: $(cat "$work/err")"
 "$mnist" train "${common[@]}" --out "$work/resumed" --resume >/dev/null 2>"$work/err" ||
   fail "resume: $(cat "$work/err")"
 cmp -s <(data_section "$out/model.safetensors") <(data_section "$work/resumed/model.safetensors") ||
