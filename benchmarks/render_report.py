@@ -7,7 +7,8 @@ Reads what exists of: bench_kernels.json and bench_train.json (Google Benchmark,
 scripts/bench.sh, each with a .cmd file holding its command), compare_pytorch.json
 (scripts/compare-pytorch.sh), compile_time.json (scripts/bench.sh), accuracy.csv
 (scripts/accuracy.sh), and ember_recipe.csv / pytorch_recipe.csv (runs of PyTorch's example
-recipe recorded by hand, each row with its command). Standard library only; reports medians and minima of repetitions.
+recipe recorded by hand, each row with its command). Standard library only; reports medians
+and minima of repetitions.
 """
 import csv
 import json
@@ -245,13 +246,16 @@ def accuracy_section(results, targets):
     rows, path = load_csv(results, "accuracy.csv")
     if rows is None:
         return []
-    more_ember, _ = load_csv(results, "ember_recipe.csv")
-    pytorch = accuracies(load_csv(results, "pytorch_recipe.csv")[0])
+    recorded = {name: load_csv(results, name) for name, _ in RECIPE_RUNS}  # hand-recorded recipe runs
+    more_ember = recorded["ember_recipe.csv"][0]
+    # The recipe's accuracy over every recorded seed, in each framework.
+    ember_recipe = accuracies(rows, "pytorch-recipe-seed") + accuracies(more_ember)
+    pytorch = accuracies(recorded["pytorch_recipe.csv"][0])
     for prefix, label, goal, judge in ACCURACY_GOALS:
         values = accuracies(rows, prefix)
         measured, source = "", "scripts/accuracy.sh"
         if prefix == "pytorch-recipe-seed":
-            values += accuracies(more_ember)  # the recipe's further seeds, when recorded
+            values = ember_recipe
             source += " + ember_recipe.csv" if more_ember else ""
             if pytorch:
                 measured = "; PyTorch itself: %.2f%%, mean of %d seeds" % (sum(pytorch) / len(pytorch), len(pytorch))
@@ -268,7 +272,7 @@ def accuracy_section(results, targets):
     for r in rows:
         out.append("| %s | `%s` | %s%% | %s s |" % (r["run"], r["command"], r["test_accuracy"], r["train_seconds"]))
     out.append("")
-    return out + recipe_runs_section(results) + recipe_seed_study(rows, results)
+    return out + recipe_runs_section(recorded) + recipe_seed_study((("ember", ember_recipe), ("PyTorch", pytorch)))
 
 
 # Runs of the PyTorch example recipe recorded by hand (each row holds its command).
@@ -280,10 +284,11 @@ RECIPE_RUNS = (
 )
 
 
-def recipe_runs_section(results):
+def recipe_runs_section(recorded):
+    """recorded: file name -> (rows or None, path), for the files of RECIPE_RUNS."""
     out = []
     for name, intro in RECIPE_RUNS:
-        rows, path = load_csv(results, name)
+        rows, path = recorded[name]
         if rows is None:
             continue
         out += [intro % path, "| run | command | test accuracy | date |", "|---|---|---|---|"]
@@ -293,18 +298,14 @@ def recipe_runs_section(results):
     return out
 
 
-def recipe_seed_study(accuracy_rows, results):
-    """The recipe's accuracy over every recorded seed, ember next to PyTorch."""
-    pytorch_rows, _ = load_csv(results, "pytorch_recipe.csv")
-    more_ember, _ = load_csv(results, "ember_recipe.csv")
-    frameworks = (("ember", accuracies(accuracy_rows, "pytorch-recipe-seed") + accuracies(more_ember)),
-                  ("PyTorch", accuracies(pytorch_rows)))
-    if not all(values for _, values in frameworks):
+def recipe_seed_study(recipe):
+    """The recipe's accuracy over every recorded seed, ember next to PyTorch: (name, values) pairs."""
+    if not all(values for _, values in recipe):
         return []
     out = ["The recipe over every seed above (standard error = standard deviation / sqrt(runs)):\n",
            "| framework | runs | mean | standard deviation | standard error | min | max | runs >= 99.2% |",
            "|---|---|---|---|---|---|---|---|"]
-    for name, v in frameworks:
+    for name, v in recipe:
         mean = sum(v) / len(v)
         sd = (sum((x - mean) ** 2 for x in v) / (len(v) - 1)) ** 0.5 if len(v) > 1 else 0.0
         out.append("| %s | %d | %.3f%% | %.3f pp | %.3f pp | %.2f%% | %.2f%% | %d |" % (
