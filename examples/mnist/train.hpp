@@ -96,6 +96,8 @@ inline int run_train(const TrainSettings& s) {
               << "\n";
   }
   std::signal(SIGINT, on_sigint);
+  // Without a validation set the model of the last epoch is the one kept (and tested).
+  const bool validating = val_set.size() > 0;
   std::cout << "training " << s.model << " on " << train_set.size() << " images (" << val_set.size()
             << " for validation), " << s.epochs << " epochs, batch " << s.batch_size << ", " << s.optimizer << " lr "
             << s.lr << ", " << ember::get_num_threads() << " threads\n";
@@ -152,9 +154,8 @@ inline int run_train(const TrainSettings& s) {
     EvalResult val = evaluate_dataset(net, val_set, 1000);
     EpochRecord record = state.finish_epoch(val.loss, val.accuracy);
     std::cout << format_epoch(record, s.epochs) << std::endl;
-    // Without a validation set the model of the last epoch is the one kept.
-    if (val_set.size() == 0 || val.accuracy > state.best_val_accuracy) {
-      if (val_set.size() > 0) state.best_val_accuracy = val.accuracy;
+    if (!validating || val.accuracy > state.best_val_accuracy) {
+      if (validating) state.best_val_accuracy = val.accuracy;
       ember::io::save_model(net, model_path, architecture_name(s.model), run_metadata(s, record));
     }
     state.scheduler_epoch_step();
@@ -163,14 +164,14 @@ inline int run_train(const TrainSettings& s) {
     state.epoch_done_checkpoint(checkpoint_path);
     write_history(state.history, s.out_dir);
   }
-  if (val_set.size() == 0)
+  if (!validating)
     std::cout << "no validation set: the model of the last epoch is kept; model: " << model_path << "\n";
   else
     std::cout << "best validation accuracy " << format_percent(state.best_val_accuracy) << "; model: " << model_path
               << "\n";
   Net<float> best;
   const auto metadata = ember::io::load_model(best, model_path, architecture_name(s.model));
-  std::cout << "testing the " << (val_set.size() == 0 ? "last epoch's" : "best") << " model on the " << test_set.size()
+  std::cout << "testing the " << (validating ? "best" : "last epoch's") << " model on the " << test_set.size()
             << " test images\n";
   evaluate_and_report(best, test_set, model_path, metadata, s.out_dir, 1000, s.data_dir);
   return 0;
