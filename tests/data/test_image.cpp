@@ -17,6 +17,8 @@
 #include <utility>
 #include <vector>
 
+#include <zlib.h>
+
 #include <ember/ember.hpp>
 #include <ember/data/image.hpp>
 #include <ember/data/mnist.hpp>
@@ -438,6 +440,43 @@ TEST_CASE("fuzz regressions: image files that crashed stb_image are refused with
   } catch (const ember::FormatError& e) {
     CHECK_THAT(std::string(e.what()), Contains(empty_idat));
   }
+  // fuzz_image in CI: a second IDAT chunk that declares 2,147,479,552 bytes in a 77-byte file made
+  // stb_image reallocate its buffer to 2 GB before reading (libFuzzer's malloc limit stopped it).
+  const std::string declares_2gb = dir + "png-idat-declares-2gb.png";
+  CHECK_THROWS_AS(data::load_image(declares_2gb), ember::FormatError);
+  CHECK_THROWS_WITH(data::load_image(declares_2gb),
+                    Contains("load_image: " + declares_2gb + ": corrupt PNG: chunk 'IDAT' at byte 49 declares 2147479552 "
+                             "bytes, but only 20 follow in the file"));
+}
+
+TEST_CASE("load_image refuses a PNG zlib bomb before stb inflates it", "[data][image][fuzz]") {
+  // 28x28 grey pixels declared, 4 MB of zeros in the IDAT stream (4 KB compressed). stb_image
+  // 2.27 grows its buffer with the stream: 1.5 MB of such a file made it allocate 2 GB.
+  const std::vector<std::uint8_t> zeros(4 << 20, 0);
+  uLongf size = compressBound(static_cast<uLong>(zeros.size()));
+  std::vector<std::uint8_t> stream(size);
+  REQUIRE(compress2(stream.data(), &size, zeros.data(), static_cast<uLong>(zeros.size()), 9) == Z_OK);
+  stream.resize(size);
+  auto chunk = [](std::ofstream& out, const char* type, const std::vector<std::uint8_t>& body) {
+    std::vector<std::uint8_t> b;
+    for (int shift = 24; shift >= 0; shift -= 8) b.push_back(static_cast<std::uint8_t>(body.size() >> shift));
+    b.insert(b.end(), type, type + 4);
+    b.insert(b.end(), body.begin(), body.end());
+    const uLong crc = crc32(0, b.data() + 4, static_cast<uInt>(b.size() - 4));
+    for (int shift = 24; shift >= 0; shift -= 8) b.push_back(static_cast<std::uint8_t>(crc >> shift));
+    out.write(reinterpret_cast<const char*>(b.data()), static_cast<std::streamsize>(b.size()));
+  };
+  TempDir dir;
+  {
+    std::ofstream out(dir.file("bomb.png"), std::ios::binary);
+    out.write("\x89PNG\r\n\x1a\n", 8);
+    chunk(out, "IHDR", {0, 0, 0, 28, 0, 0, 0, 28, 8, 0, 0, 0, 0});
+    chunk(out, "IDAT", stream);
+    chunk(out, "IEND", {});
+  }
+  CHECK_THROWS_AS(data::load_image(dir.file("bomb.png")), ember::FormatError);
+  CHECK_THROWS_WITH(data::load_image(dir.file("bomb.png")),
+                    Contains("corrupt PNG: the image data inflates to more than the 812 bytes of a 28x28 image"));
 }
 
 TEST_CASE("jpeg_huffman_problem accepts the tables of real JPEGs and counts as stb does", "[data][image][fuzz]") {

@@ -35,6 +35,7 @@
 #include "ember/core/error.hpp"
 #include "ember/core/shape.hpp"
 #include "ember/core/tensor.hpp"
+#include "ember/data/image_screen.hpp"
 #include "ember/data/transforms.hpp"
 
 #if defined(__GNUC__)
@@ -87,39 +88,6 @@ inline constexpr std::uintmax_t kMaxImageFileBytes = std::uintmax_t(256) << 20;
 
 namespace detail {
 
-// What stb_image takes for a JPEG: an SOI marker, which like every marker may be preceded by
-// fill bytes (FF ... FF D8).
-inline bool is_jpeg(const std::vector<std::uint8_t>& b) {
-  std::size_t i = 0;
-  while (i < b.size() && b[i] == 0xFF) ++i;
-  return i >= 1 && i < b.size() && b[i] == 0xD8;
-}
-
-// stb_image 2.27 (Debian 12) writes past a 257-entry array when a JPEG Huffman table declares
-// more than 256 codes (fixed upstream in 2.28). Such a table is invalid JPEG, so it is refused
-// here before stb sees the file. Every "FF C4" (a DHT marker) in the file is read as stb reads a
-// DHT segment: a conservative superset of the segments stb would process, since a valid file has
-// "FF C4" nowhere else (entropy-coded data stuff every FF with 00 or a restart marker).
-inline std::string jpeg_huffman_problem(const std::vector<std::uint8_t>& b) {
-  auto byte = [&](std::size_t i) -> unsigned { return i < b.size() ? b[i] : 0u; };  // stb reads 0 past the end
-  for (std::size_t at = 0; at + 1 < b.size(); ++at) {
-    if (b[at] != 0xFF || b[at + 1] != 0xC4) continue;
-    long remaining = static_cast<long>(byte(at + 2) << 8 | byte(at + 3)) - 2;
-    std::size_t p = at + 4;
-    while (remaining > 0) {
-      const unsigned table_class = byte(p) >> 4, table_id = byte(p) & 15u;
-      if (table_class > 1 || table_id > 3) break;  // stb refuses this itself
-      unsigned codes = 0;
-      for (std::size_t k = 1; k <= 16; ++k) codes += byte(p + k);
-      if (codes > 256)
-        return "corrupt JPEG: a Huffman table declares " + std::to_string(codes) + " codes (at most 256)";
-      p += 17 + codes;
-      remaining -= 17 + static_cast<long>(codes);
-    }
-  }
-  return {};
-}
-
 inline std::vector<std::uint8_t> read_image_file(const std::string& path, const char* op) {
   namespace fs = std::filesystem;
   std::error_code ec;
@@ -146,7 +114,9 @@ inline std::vector<std::uint8_t> read_image_file(const std::string& path, const 
 // luma; transparent pixels are composited on white, so a transparent PNG of dark ink reads as
 // dark ink on white paper. Throws FormatError "load_image: <path>: <problem>" for a missing
 // file, a directory, an empty file or one above 256 MB, a file that is no decodable image
-// (stb_image's reason), or an image larger than 8192x8192.
+// (stb_image's reason), an image larger than 8192x8192, or a file stb_image 2.27 would
+// mishandle (image_screen.hpp: a JPEG Huffman table of more than 256 codes, a PNG chunk longer
+// than the file, PNG image data that does not inflate to the image's size).
 inline GrayImage load_image(const std::string& path) {
   const char* op = "load_image";
   const std::vector<std::uint8_t> bytes = detail::read_image_file(path, op);
@@ -165,6 +135,8 @@ inline GrayImage load_image(const std::string& path) {
   EMBER_CHECK(width > 0 && height > 0 && width <= kMaxImageSide && height <= kMaxImageSide, FormatError, op, path,
               ": image of ", width, "x", height, " pixels is outside the accepted 1x1 .. ", kMaxImageSide, "x",
               kMaxImageSide);
+  const std::string png_problem = detail::png_problem(bytes);  // after the size check: it inflates
+  EMBER_CHECK(png_problem.empty(), FormatError, op, path, ": ", png_problem);
 
   // Two channels: grey (stb's luma for colour images) and alpha (255 when the file has none).
   stbi_uc* data = stbi_load_from_memory(bytes.data(), length, &width, &height, &channels, 2);

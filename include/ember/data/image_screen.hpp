@@ -1,0 +1,207 @@
+#pragma once
+// Screens of image files that Debian's stb_image 2.27 would mishandle: load_image runs them on
+// the file's bytes before stb sees it, so a hostile or broken file gets a FormatError instead
+// of a heap overflow or a gigabyte allocation. Each screen returns the problem as text (empty:
+// no objection; what stb refuses by itself is left to stb) and never allocates more than the
+// file plus a fixed buffer.
+//
+// Needs zlib (link with -lz, or ZLIB::ZLIB in CMake).
+
+#include <zlib.h>
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace ember::data::detail {
+
+// What stb_image takes for a JPEG: an SOI marker, which like every marker may be preceded by
+// fill bytes (FF ... FF D8).
+inline bool is_jpeg(const std::vector<std::uint8_t>& b) {
+  std::size_t i = 0;
+  while (i < b.size() && b[i] == 0xFF) ++i;
+  return i >= 1 && i < b.size() && b[i] == 0xD8;
+}
+
+// stb_image 2.27 writes past a 257-entry array when a JPEG Huffman table declares more than 256
+// codes (fixed upstream in 2.28). Such a table is invalid JPEG, so it is refused here. Every
+// "FF C4" (a DHT marker) in the file is read as stb reads a DHT segment: a conservative superset
+// of the segments stb would process, since a valid file has "FF C4" nowhere else (entropy-coded
+// data stuff every FF with 00 or a restart marker).
+inline std::string jpeg_huffman_problem(const std::vector<std::uint8_t>& b) {
+  auto byte = [&](std::size_t i) -> unsigned { return i < b.size() ? b[i] : 0u; };  // stb reads 0 past the end
+  for (std::size_t at = 0; at + 1 < b.size(); ++at) {
+    if (b[at] != 0xFF || b[at + 1] != 0xC4) continue;
+    long remaining = static_cast<long>(byte(at + 2) << 8 | byte(at + 3)) - 2;
+    std::size_t p = at + 4;
+    while (remaining > 0) {
+      const unsigned table_class = byte(p) >> 4, table_id = byte(p) & 15u;
+      if (table_class > 1 || table_id > 3) break;  // stb refuses this itself
+      unsigned codes = 0;
+      for (std::size_t k = 1; k <= 16; ++k) codes += byte(p + k);
+      if (codes > 256)
+        return "corrupt JPEG: a Huffman table declares " + std::to_string(codes) + " codes (at most 256)";
+      p += 17 + codes;
+      remaining -= 17 + static_cast<long>(codes);
+    }
+  }
+  return {};
+}
+
+inline constexpr std::uint8_t kPngSignature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
+
+inline bool is_png(const std::vector<std::uint8_t>& b) {
+  if (b.size() < 8) return false;
+  for (std::size_t i = 0; i < 8; ++i)
+    if (b[i] != kPngSignature[i]) return false;
+  return true;
+}
+
+inline std::uint32_t read_be32(const std::vector<std::uint8_t>& b, std::size_t at) {
+  return std::uint32_t(b[at]) << 24 | std::uint32_t(b[at + 1]) << 16 | std::uint32_t(b[at + 2]) << 8 | b[at + 3];
+}
+
+// A chunk type for a message: its four letters, or hex when they are not letters.
+inline std::string png_chunk_name(const std::vector<std::uint8_t>& b, std::size_t at) {
+  std::string name;
+  for (std::size_t i = 0; i < 4; ++i) {
+    const char c = static_cast<char>(b[at + i]);
+    if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'))) {
+      static const char* hex = "0123456789abcdef";
+      name = "0x";
+      for (std::size_t k = 0; k < 4; ++k) name += {hex[b[at + k] >> 4], hex[b[at + k] & 15]};
+      return name;
+    }
+    name += c;
+  }
+  return "'" + name + "'";
+}
+
+// The header fields that fix the size of a PNG's decompressed image data.
+struct PngHeader {
+  std::uint32_t width = 0, height = 0;
+  unsigned depth = 0, color_type = 0, interlace = 0;
+
+  unsigned channels() const {
+    switch (color_type) {
+      case 0: return 1;  // grey
+      case 2: return 3;  // RGB
+      case 3: return 1;  // palette index
+      case 4: return 2;  // grey + alpha
+      case 6: return 4;  // RGBA
+      default: return 0;
+    }
+  }
+  bool valid() const {
+    const bool depth_ok = depth == 1 || depth == 2 || depth == 4 || depth == 8 || depth == 16;
+    return width > 0 && height > 0 && depth_ok && channels() > 0 && interlace <= 1;
+  }
+  // Bytes of the filtered scanlines of a width x height (sub)image: a filter byte per row.
+  std::uint64_t scanline_bytes(std::uint64_t w, std::uint64_t h) const {
+    if (w == 0 || h == 0) return 0;
+    return h * (1 + (w * channels() * depth + 7) / 8);
+  }
+  // What the zlib stream of the IDAT chunks inflates to (Adam7: the sum over its seven passes).
+  std::uint64_t image_data_bytes() const {
+    if (interlace == 0) return scanline_bytes(width, height);
+    static constexpr unsigned x0[7] = {0, 4, 0, 2, 0, 1, 0}, y0[7] = {0, 0, 4, 0, 2, 0, 1};
+    static constexpr unsigned dx[7] = {8, 8, 4, 4, 2, 2, 1}, dy[7] = {8, 8, 8, 4, 4, 2, 2};
+    std::uint64_t total = 0;
+    for (int p = 0; p < 7; ++p) {
+      const std::uint64_t w = width > x0[p] ? (width - x0[p] + dx[p] - 1) / dx[p] : 0;
+      const std::uint64_t h = height > y0[p] ? (height - y0[p] + dy[p] - 1) / dy[p] : 0;
+      total += scanline_bytes(w, h);
+    }
+    return total;
+  }
+  std::string describe() const {
+    return std::to_string(width) + "x" + std::to_string(height) + " image (" + std::to_string(depth) + "-bit, " +
+           std::to_string(channels()) + (channels() == 1 ? " channel" : " channels") +
+           (interlace ? ", interlaced)" : ")");
+  }
+};
+
+// Inflates the concatenated IDAT data through a fixed buffer, only counting, and checks that it
+// is one complete zlib stream of exactly the size the header implies (as the PNG standard
+// demands). stb_image 2.27 grows its output buffer without bound while a stream goes on, so a
+// 1.5 MB file of zeros made it allocate 2 GB.
+inline std::string png_image_data_problem(const std::vector<std::uint8_t>& b, const PngHeader& header,
+                                          const std::vector<std::pair<std::size_t, std::uint32_t>>& idat,
+                                          bool raw_deflate) {
+  z_stream zs{};
+  // stb reads Apple's "CgBI" PNGs as raw deflate, others as zlib streams.
+  if (inflateInit2(&zs, raw_deflate ? -MAX_WBITS : MAX_WBITS) != Z_OK) return "cannot start zlib";
+  struct End {
+    z_stream* s;
+    ~End() { inflateEnd(s); }
+  } end{&zs};
+  const std::uint64_t expected = header.image_data_bytes();
+  const auto too_much = [&] {
+    return "corrupt PNG: the image data inflates to more than the " + std::to_string(expected) + " bytes of a " +
+           header.describe();
+  };
+  std::uint64_t produced = 0;
+  bool ended = false;
+  unsigned char out[1 << 15];
+  for (std::size_t i = 0; i < idat.size() && !ended; ++i) {
+    zs.next_in = const_cast<Bytef*>(b.data() + idat[i].first);  // zlib's API is not const-correct
+    zs.avail_in = idat[i].second;
+    do {  // until this chunk is used up and no output is pending
+      zs.next_out = out;
+      zs.avail_out = sizeof out;
+      const int status = inflate(&zs, Z_NO_FLUSH);
+      produced += sizeof out - zs.avail_out;
+      if (produced > expected) return too_much();
+      if (status == Z_STREAM_END) ended = true;
+      else if (status == Z_BUF_ERROR) break;  // no progress possible: this chunk is used up
+      else if (status == Z_NEED_DICT) return "corrupt PNG: the image data asks for a preset zlib dictionary";
+      else if (status != Z_OK)
+        return std::string("corrupt PNG: the image data is no valid zlib stream (") + (zs.msg ? zs.msg : "error") +
+               ")";
+    } while (!ended && (zs.avail_in > 0 || zs.avail_out == 0));
+  }
+  // A stream that stops short of its end but holds the whole image is left to stb, which reads it.
+  if (produced < expected)
+    return "corrupt PNG: the image data inflates to " + std::to_string(produced) + " bytes, not the " +
+           std::to_string(expected) + " of a " + header.describe() + (ended ? "" : " (the file is cut short?)");
+  return {};
+}
+
+// Walks a PNG's chunks as stb_image does (from the signature up to IEND). Refuses a chunk that
+// declares more bytes than the file holds (stb 2.27 reallocates its IDAT buffer to the declared
+// length, up to 2 GB, before it reads) and image data that does not inflate to exactly the size
+// of the image (see above). A missing or broken IHDR or IDAT is left to stb, which refuses it.
+inline std::string png_problem(const std::vector<std::uint8_t>& b) {
+  if (!is_png(b)) return {};
+  PngHeader header;
+  bool first = true, raw_deflate = false;
+  std::vector<std::pair<std::size_t, std::uint32_t>> idat;  // (offset, length) of each IDAT's data
+  std::size_t at = 8;
+  while (at + 8 <= b.size()) {
+    const std::uint32_t length = read_be32(b, at);
+    const std::size_t data = at + 8;
+    const std::size_t remaining = b.size() - data;
+    if (length > remaining)
+      return "corrupt PNG: chunk " + png_chunk_name(b, at + 4) + " at byte " + std::to_string(at) + " declares " +
+             std::to_string(length) + " bytes, but only " + std::to_string(remaining) + " follow in the file";
+    const std::string type(b.begin() + static_cast<std::ptrdiff_t>(at + 4),
+                           b.begin() + static_cast<std::ptrdiff_t>(at + 8));
+    if (type == "CgBI") raw_deflate = true;
+    if (type == "IHDR" && first && length == 13) {
+      header.width = read_be32(b, data);
+      header.height = read_be32(b, data + 4);
+      header.depth = b[data + 8];
+      header.color_type = b[data + 9];
+      header.interlace = b[data + 12];
+    }
+    if (type != "CgBI") first = false;
+    if (type == "IDAT") idat.emplace_back(data, length);
+    if (type == "IEND") break;
+    at = data + length + 4;  // data and CRC
+  }
+  if (!header.valid() || idat.empty()) return {};
+  return png_image_data_problem(b, header, idat, raw_deflate);
+}
+
+}  // namespace ember::data::detail

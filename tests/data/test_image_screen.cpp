@@ -1,0 +1,225 @@
+// The screens load_image runs before stb_image sees a file (data/image_screen.hpp), here the PNG
+// one: PNGs written by a small encoder of this file (every colour type, bit depths 1..16, plain
+// and Adam7-interlaced, odd sizes) pass and decode in stb to the pixels written; files whose
+// chunks or image data lie about their size are refused with messages naming the numbers.
+// No Eigen here: this unit compiles in a few seconds.
+#include <catch2/catch.hpp>
+
+#include <zlib.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <iterator>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <ember/data/image_screen.hpp>
+#include <stb/stb_image.h>
+
+namespace data = ember::data;
+using Catch::Matchers::Contains;
+using Bytes = std::vector<std::uint8_t>;
+
+namespace {
+
+void put_be32(Bytes& b, std::uint32_t v) {
+  for (int shift = 24; shift >= 0; shift -= 8) b.push_back(static_cast<std::uint8_t>(v >> shift));
+}
+
+// Appends a chunk; `declared` overrides the length field (a lying chunk).
+void put_chunk(Bytes& png, const char* type, const Bytes& body, long long declared = -1) {
+  put_be32(png, declared >= 0 ? static_cast<std::uint32_t>(declared) : static_cast<std::uint32_t>(body.size()));
+  Bytes typed(type, type + 4);
+  typed.insert(typed.end(), body.begin(), body.end());
+  png.insert(png.end(), typed.begin(), typed.end());
+  put_be32(png, static_cast<std::uint32_t>(crc32(0, typed.data(), static_cast<uInt>(typed.size()))));
+}
+
+Bytes zlib_compress(const Bytes& raw) {
+  uLongf size = compressBound(static_cast<uLong>(raw.size()));
+  Bytes out(size);
+  REQUIRE(compress2(out.data(), &size, raw.data(), static_cast<uLong>(raw.size()), 9) == Z_OK);
+  out.resize(size);
+  return out;
+}
+
+struct Image {
+  std::uint32_t width, height;
+  unsigned depth, color_type;
+  std::vector<unsigned> samples;  // row-major, channels per pixel, each < 2^depth
+};
+
+unsigned channels_of(unsigned color_type) { return data::detail::PngHeader{1, 1, 8, color_type, 0}.channels(); }
+
+// The filtered scanlines (filter type 0) of the pixels at (x0 + i*dx, y0 + j*dy).
+Bytes scanlines(const Image& img, unsigned x0, unsigned y0, unsigned dx, unsigned dy) {
+  const unsigned n = channels_of(img.color_type);
+  Bytes out;
+  for (std::uint32_t y = y0; y < img.height; y += dy) {
+    if (x0 >= img.width) break;
+    out.push_back(0);
+    unsigned bits = 0, acc = 0;
+    for (std::uint32_t x = x0; x < img.width; x += dx)
+      for (unsigned c = 0; c < n; ++c) {
+        const unsigned v = img.samples[(std::size_t(y) * img.width + x) * n + c];
+        if (img.depth == 16) {
+          out.push_back(static_cast<std::uint8_t>(v >> 8));
+          out.push_back(static_cast<std::uint8_t>(v & 255));
+        } else {
+          acc = acc << img.depth | v;
+          bits += img.depth;
+          if (bits == 8) out.push_back(static_cast<std::uint8_t>(acc)), bits = 0, acc = 0;
+        }
+      }
+    if (bits) out.push_back(static_cast<std::uint8_t>(acc << (8 - bits)));  // pad the row's last byte
+  }
+  return out;
+}
+
+Bytes image_data(const Image& img, bool interlaced) {
+  if (!interlaced) return scanlines(img, 0, 0, 1, 1);
+  static constexpr unsigned x0[7] = {0, 4, 0, 2, 0, 1, 0}, y0[7] = {0, 0, 4, 0, 2, 0, 1};
+  static constexpr unsigned dx[7] = {8, 8, 4, 4, 2, 2, 1}, dy[7] = {8, 8, 8, 4, 4, 2, 2};
+  Bytes out;
+  for (int p = 0; p < 7; ++p) {
+    const Bytes pass = scanlines(img, x0[p], y0[p], dx[p], dy[p]);
+    out.insert(out.end(), pass.begin(), pass.end());
+  }
+  return out;
+}
+
+Bytes ihdr(std::uint32_t w, std::uint32_t h, unsigned depth, unsigned color_type, bool interlaced) {
+  Bytes b;
+  put_be32(b, w);
+  put_be32(b, h);
+  b.insert(b.end(), {static_cast<std::uint8_t>(depth), static_cast<std::uint8_t>(color_type), 0, 0,
+                     static_cast<std::uint8_t>(interlaced)});
+  return b;
+}
+
+Bytes signature() { return Bytes(std::begin(data::detail::kPngSignature), std::end(data::detail::kPngSignature)); }
+
+// A PNG of `img`, its compressed image data split over `idat_chunks` IDAT chunks.
+Bytes encode_png(const Image& img, bool interlaced, int idat_chunks = 1) {
+  Bytes png = signature();
+  put_chunk(png, "IHDR", ihdr(img.width, img.height, img.depth, img.color_type, interlaced));
+  if (img.color_type == 3) {  // a grey ramp palette for every index
+    Bytes palette;
+    for (unsigned i = 0; i < (1u << img.depth); ++i) palette.insert(palette.end(), 3, static_cast<std::uint8_t>(i));
+    put_chunk(png, "PLTE", palette);
+  }
+  const Bytes z = zlib_compress(image_data(img, interlaced));
+  const std::size_t step = z.size() / static_cast<std::size_t>(idat_chunks) + 1;
+  for (std::size_t at = 0; at < z.size(); at += step) {
+    const auto from = z.begin() + static_cast<long>(at);
+    put_chunk(png, "IDAT", Bytes(from, from + static_cast<long>(std::min(step, z.size() - at))));
+  }
+  put_chunk(png, "IEND", {});
+  return png;
+}
+
+Image pattern(std::uint32_t w, std::uint32_t h, unsigned depth, unsigned color_type) {
+  Image img{w, h, depth, color_type, {}};
+  const std::size_t count = std::size_t(w) * h * channels_of(color_type);
+  for (std::size_t i = 0; i < count; ++i) img.samples.push_back(static_cast<unsigned>((i * 7919 + 13) % (1u << depth)));
+  return img;
+}
+
+// stb's 8-bit grey + alpha decode (what load_image asks for) of a PNG in memory.
+Bytes decode(const Bytes& png, int& w, int& h) {
+  int channels = 0;
+  stbi_uc* pixels = stbi_load_from_memory(png.data(), static_cast<int>(png.size()), &w, &h, &channels, 2);
+  if (!pixels) return {};
+  Bytes out(pixels, pixels + std::size_t(w) * h * 2);
+  stbi_image_free(pixels);
+  return out;
+}
+
+Bytes grey_png(std::uint32_t w, std::uint32_t h, const Bytes& idat_body, long long declared = -1) {
+  Bytes png = signature();
+  put_chunk(png, "IHDR", ihdr(w, h, 8, 0, false));
+  put_chunk(png, "IDAT", idat_body, declared);
+  put_chunk(png, "IEND", {});
+  return png;
+}
+
+}  // namespace
+
+TEST_CASE("png_problem passes PNGs of every colour type and depth, plain and interlaced", "[data][image][fuzz]") {
+  struct Format {
+    unsigned depth, color_type;
+  };
+  const Format formats[] = {{1, 0}, {2, 0}, {4, 0}, {8, 0}, {16, 0}, {8, 2}, {16, 2}, {1, 3},
+                            {4, 3}, {8, 3}, {8, 4}, {16, 4}, {8, 6}, {16, 6}};
+  const std::pair<std::uint32_t, std::uint32_t> sizes[] = {{1, 1}, {3, 5}, {8, 8}, {9, 17}, {33, 2}, {2, 33}};
+  for (const Format& f : formats)
+    for (const auto& [w, h] : sizes) {
+      const Image img = pattern(w, h, f.depth, f.color_type);
+      int pw = 0, ph = 0, iw = 0, ih = 0;
+      const Bytes plain_png = encode_png(img, false, 1), interlaced_png = encode_png(img, true, 3);
+      INFO("depth " << f.depth << ", colour type " << f.color_type << ", " << w << "x" << h);
+      CHECK(data::detail::png_problem(plain_png).empty());
+      CHECK(data::detail::png_problem(interlaced_png).empty());
+      // The encoder is right: stb decodes both to the same pixels, of the size written.
+      const Bytes plain = decode(plain_png, pw, ph), interlaced = decode(interlaced_png, iw, ih);
+      REQUIRE(!plain.empty());
+      CHECK((pw == static_cast<int>(w) && ph == static_cast<int>(h)));
+      CHECK(plain == interlaced);
+    }
+}
+
+TEST_CASE("png_problem refuses chunks longer than the file and image data of the wrong size", "[data][image][fuzz]") {
+  const Bytes pixels(28 * (28 + 1), 0);  // 28 rows of a filter byte and 28 grey pixels
+  REQUIRE(data::detail::png_problem(grey_png(28, 28, zlib_compress(pixels))).empty());
+
+  // stb_image 2.27 reallocates its IDAT buffer to the declared length before reading it: the
+  // fuzzer's input made it ask for 2 GB.
+  CHECK_THAT(
+      data::detail::png_problem(grey_png(28, 28, Bytes(16, 0), 0x7FFFF000)),
+      Contains("corrupt PNG: chunk 'IDAT' at byte 33 declares 2147479552 bytes, but only 32 follow in the file"));
+  Bytes odd_type = grey_png(28, 28, Bytes(16, 0), 1 << 20);
+  odd_type[33 + 4] = 0x01;  // the type of the chunk at byte 33, made unprintable
+  CHECK_THAT(data::detail::png_problem(odd_type), Contains("chunk 0x01444154 at byte 33 declares 1048576 bytes"));
+
+  // A zlib bomb: 1 MB of zeros for a 28x28 image (stb grew its buffer with the stream).
+  CHECK_THAT(data::detail::png_problem(grey_png(28, 28, zlib_compress(Bytes(1 << 20, 0)))),
+             Contains("corrupt PNG: the image data inflates to more than the 812 bytes of a 28x28 image (8-bit, 1 "
+                      "channel)"));
+  CHECK_THAT(data::detail::png_problem(grey_png(28, 28, zlib_compress(Bytes(813, 0)))),
+             Contains("more than the 812 bytes"));
+  // Too little: a complete stream of 800 bytes, and a stream cut short.
+  CHECK_THAT(data::detail::png_problem(grey_png(28, 28, zlib_compress(Bytes(800, 0)))),
+             Contains("the image data inflates to 800 bytes, not the 812 of a 28x28 image (8-bit, 1 channel)") &&
+                 !Contains("cut short"));
+  Bytes varied(812);
+  for (std::size_t i = 0; i < varied.size(); ++i) varied[i] = static_cast<std::uint8_t>(i * 31 % 251);
+  Bytes cut = zlib_compress(varied);
+  cut.resize(cut.size() / 2);
+  CHECK_THAT(data::detail::png_problem(grey_png(28, 28, cut)),
+             Contains("not the 812") && Contains("(the file is cut short?)"));
+  // Not zlib at all.
+  CHECK_THAT(data::detail::png_problem(grey_png(28, 28, Bytes(40, 0x55))),
+             Contains("corrupt PNG: the image data is no valid zlib stream (incorrect header check)"));
+  // The interlaced size counts a filter byte per row of every pass: 3x3 grey has passes 1, 4,
+  // 5, 6 and 7 of 1x1, 1x1, 2x1, 1x2 and 3x1 pixels: 2 + 2 + 3 + 4 + 4 bytes.
+  CHECK(data::detail::PngHeader{3, 3, 8, 0, 1}.image_data_bytes() == 15);
+  CHECK(data::detail::PngHeader{3, 3, 8, 0, 0}.image_data_bytes() == 12);
+}
+
+TEST_CASE("png_problem leaves other files and broken headers to stb", "[data][image][fuzz]") {
+  CHECK(data::detail::png_problem({}).empty());
+  CHECK(data::detail::png_problem(Bytes{'B', 'M', 0, 0}).empty());
+  CHECK(data::detail::png_problem(signature()).empty());  // no chunks: stb refuses it
+  // IHDR with a bit depth of 3: no size to check against; stb refuses the file itself.
+  Bytes bad_depth = signature();
+  put_chunk(bad_depth, "IHDR", ihdr(28, 28, 3, 0, false));
+  put_chunk(bad_depth, "IDAT", zlib_compress(Bytes(1 << 16, 0)));
+  CHECK(data::detail::png_problem(bad_depth).empty());
+  int w = 0, h = 0;
+  CHECK(decode(bad_depth, w, h).empty());
+  // A chunk header cut off at the end of the file is stb's to report.
+  Bytes short_tail = grey_png(28, 28, zlib_compress(Bytes(812, 0)));
+  short_tail.resize(short_tail.size() - 12 + 3);  // IEND replaced by 3 stray bytes
+  CHECK(data::detail::png_problem(short_tail).empty());
+}
