@@ -378,6 +378,13 @@ TEST_CASE("load_image and to_mnist reject bad files with typed errors", "[data][
   }
   check_load_fails(dir.file("huge.png"), "9000x9000");
 
+  // A BMP cut short: stb would fill the missing rows with black (image_screen.hpp).
+  REQUIRE(stbi_write_bmp(dir.file("cut.bmp").c_str(), 28, 28, 1, Pixels(28 * 28, 200).data()));
+  fs::resize_file(dir.file("cut.bmp"), fs::file_size(dir.file("cut.bmp")) - 100);
+  check_load_fails(dir.file("cut.bmp"),
+                   "corrupt BMP: the pixel rows of a 28x28 24-bit image need 2406 bytes, the file has 2306 "
+                   "(a truncated file?)");
+
   // A blank sheet loads, but holds no digit; nor does a sheet with faint noise only.
   write_png(dir.file("blank.png"), 40, 30, 1, Pixels(40 * 30, 255));
   const data::GrayImage blank = data::load_image(dir.file("blank.png"));

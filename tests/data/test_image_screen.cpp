@@ -1,7 +1,8 @@
-// The screens load_image runs before stb_image sees a file (data/image_screen.hpp), here the PNG
-// one: PNGs written by a small encoder of this file (every colour type, bit depths 1..16, plain
-// and Adam7-interlaced, odd sizes) pass and decode in stb to the pixels written; files whose
-// chunks or image data lie about their size are refused with messages naming the numbers.
+// The screens load_image runs before stb_image sees a file (data/image_screen.hpp), here those
+// of PNG and BMP: PNGs written by a small encoder of this file (every colour type, bit depths
+// 1..16, plain and Adam7-interlaced, odd sizes) and BMPs of stb_image_write pass and decode in
+// stb to the pixels written; files whose chunks, image data or pixel rows lie about their size
+// are refused with messages naming the numbers.
 // No Eigen here: this unit compiles in a few seconds.
 #include <catch2/catch.hpp>
 
@@ -16,6 +17,14 @@
 
 #include <ember/data/image_screen.hpp>
 #include <stb/stb_image.h>
+#if defined(__GNUC__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+#endif
+#include <stb/stb_image_write.h>
+#if defined(__GNUC__)
+#pragma GCC diagnostic pop
+#endif
 
 namespace data = ember::data;
 using Catch::Matchers::Contains;
@@ -222,4 +231,71 @@ TEST_CASE("png_problem leaves other files and broken headers to stb", "[data][im
   Bytes short_tail = grey_png(28, 28, zlib_compress(Bytes(812, 0)));
   short_tail.resize(short_tail.size() - 12 + 3);  // IEND replaced by 3 stray bytes
   CHECK(data::detail::png_problem(short_tail).empty());
+}
+
+namespace {
+
+Bytes bmp_of(int w, int h, int channels) {
+  Bytes pixels(static_cast<std::size_t>(w * h * channels));
+  for (std::size_t i = 0; i < pixels.size(); ++i) pixels[i] = static_cast<std::uint8_t>(i * 37 % 256);
+  Bytes file;
+  auto append = [](void* context, void* bytes, int size) {
+    auto* out = static_cast<Bytes*>(context);
+    out->insert(out->end(), static_cast<std::uint8_t*>(bytes), static_cast<std::uint8_t*>(bytes) + size);
+  };
+  REQUIRE(stbi_write_bmp_to_func(append, &file, w, h, channels, pixels.data()));
+  return file;
+}
+
+}  // namespace
+
+TEST_CASE("bmp_problem passes whole BMPs and refuses pixel rows missing from the file", "[data][image][fuzz]") {
+  // 3x5, 24-bit: rows of 9 bytes padded to 12, from byte 54.
+  const Bytes rgb = bmp_of(3, 5, 3);
+  REQUIRE(rgb.size() == 54 + 5 * 12);
+  CHECK(data::detail::bmp_problem(rgb).empty());
+  CHECK(data::detail::bmp_problem(bmp_of(7, 2, 4)).empty());  // 32-bit with alpha
+  int w = 0, h = 0;
+  CHECK(!decode(rgb, w, h).empty());
+  // The last row's padding may be missing; a pixel may not.
+  const Bytes no_padding(rgb.begin(), rgb.end() - 3);
+  CHECK(data::detail::bmp_problem(no_padding).empty());
+  CHECK(!decode(no_padding, w, h).empty());
+  const Bytes cut(rgb.begin(), rgb.end() - 4);
+  CHECK_THAT(data::detail::bmp_problem(cut),
+             Contains("corrupt BMP: the pixel rows of a 3x5 24-bit image need 111 bytes, the file has 110 (a "
+                      "truncated file?)"));
+  // A header alone for 8192x8192 pixels (stb decoded it from nothing: seconds and 600 MB).
+  Bytes header_only(rgb.begin(), rgb.begin() + 54);
+  for (const std::size_t at : {18u, 22u}) header_only[at] = 0, header_only[at + 1] = 0x20;  // 0x2000 = 8192
+  CHECK_THAT(data::detail::bmp_problem(header_only),
+             Contains("the pixel rows of a 8192x8192 24-bit image need 201326646 bytes, the file has 54"));
+  // A top-down image (negative height) counts its rows the same.
+  Bytes top_down = cut;
+  const auto minus_five = static_cast<std::uint32_t>(std::int32_t{-5});
+  for (std::size_t i = 0; i < 4; ++i) top_down[22 + i] = static_cast<std::uint8_t>(minus_five >> (8 * i));
+  CHECK_THAT(data::detail::bmp_problem(top_down), Contains("a 3x5 24-bit image need 111 bytes"));
+
+  // The OS/2 header (12 bytes, 16-bit sizes): 2x2 24-bit, rows of 6 bytes padded to 8.
+  Bytes os2{'B', 'M', 42, 0, 0, 0, 0, 0, 0, 0, 26, 0, 0, 0, 12, 0, 0, 0, 2, 0, 2, 0, 1, 0, 24, 0};
+  os2.insert(os2.end(), 16, 0x80);
+  CHECK(data::detail::bmp_problem(os2).empty());
+  CHECK(!decode(os2, w, h).empty());
+  os2.resize(os2.size() - 3);
+  CHECK_THAT(data::detail::bmp_problem(os2), Contains("a 2x2 24-bit image need 40 bytes, the file has 39"));
+  // stb decodes a negative compression field as rows too (found by fuzz_image: 7 s of zeros).
+  Bytes negative = header_only;
+  for (std::size_t i = 0; i < 4; ++i) negative[30 + i] = 0xFF;
+  CHECK_THAT(data::detail::bmp_problem(negative), Contains("a 8192x8192 24-bit image need 201326646 bytes"));
+  // A data offset inside the header: stb would skip to the end of the file and read zeros.
+  Bytes early = rgb;
+  early[10] = 50;
+  CHECK_THAT(data::detail::bmp_problem(early),
+             Contains("corrupt BMP: the pixel data offset 50 points into the 54-byte header"));
+  // Not a BMP, or a header stb refuses itself (RLE compression).
+  CHECK(data::detail::bmp_problem(Bytes{'B', 'M'}).empty());
+  Bytes rle = header_only;
+  rle[30] = 1;
+  CHECK(data::detail::bmp_problem(rle).empty());
+  CHECK(decode(rle, w, h).empty());
 }

@@ -116,7 +116,8 @@ inline std::vector<std::uint8_t> read_image_file(const std::string& path, const 
 // file, a directory, an empty file or one above 256 MB, a file that is no decodable image
 // (stb_image's reason), an image larger than 8192x8192, or a file stb_image 2.27 would
 // mishandle (image_screen.hpp: a JPEG Huffman table of more than 256 codes, a PNG chunk longer
-// than the file, PNG image data that does not inflate to the image's size).
+// than the file, PNG image data that does not inflate to the image's size, a BMP whose pixel
+// rows are not all in the file).
 inline GrayImage load_image(const std::string& path) {
   const char* op = "load_image";
   const std::vector<std::uint8_t> bytes = detail::read_image_file(path, op);
@@ -135,8 +136,9 @@ inline GrayImage load_image(const std::string& path) {
   EMBER_CHECK(width > 0 && height > 0 && width <= kMaxImageSide && height <= kMaxImageSide, FormatError, op, path,
               ": image of ", width, "x", height, " pixels is outside the accepted 1x1 .. ", kMaxImageSide, "x",
               kMaxImageSide);
-  const std::string png_problem = detail::png_problem(bytes);  // after the size check: it inflates
-  EMBER_CHECK(png_problem.empty(), FormatError, op, path, ": ", png_problem);
+  // After the size check: the PNG screen inflates the image data.
+  const std::string problem = bytes[0] == 'B' ? detail::bmp_problem(bytes) : detail::png_problem(bytes);
+  EMBER_CHECK(problem.empty(), FormatError, op, path, ": ", problem);
 
   // Two channels: grey (stb's luma for colour images) and alpha (255 when the file has none).
   stbi_uc* data = stbi_load_from_memory(bytes.data(), length, &width, &height, &channels, 2);

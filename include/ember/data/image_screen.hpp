@@ -204,4 +204,50 @@ inline std::string png_problem(const std::vector<std::uint8_t>& b) {
   return png_image_data_problem(b, header, idat, raw_deflate);
 }
 
+inline std::uint32_t read_le(const std::vector<std::uint8_t>& b, std::size_t at, int bytes) {
+  std::uint32_t v = 0;
+  for (int i = bytes - 1; i >= 0; --i) v = v << 8 | b[at + static_cast<std::size_t>(i)];
+  return v;
+}
+
+// stb_image reads a BMP's pixel rows from the declared data offset on and takes bytes past the
+// end of the file as zeros: a truncated BMP "decodes" with black rows, and a 54-byte header of
+// an 8192x8192 image costs a full decode of nothing (seconds, 600 MB). So the rows the header
+// declares must be in the file (the last row's padding may be missing), after the header. What
+// stb refuses itself (other header sizes, RLE or JPEG compression, bit depths) is left to it.
+inline std::string bmp_problem(const std::vector<std::uint8_t>& b) {
+  if (b.size() < 18 || b[0] != 'B' || b[1] != 'M') return {};  // a shorter header is stb's to refuse
+  const std::uint64_t offset = read_le(b, 10, 4), header_size = read_le(b, 14, 4);
+  std::uint64_t width = 0, height = 0, bits = 0;
+  if (header_size == 12) {  // OS/2 header: 16-bit sizes, no compression
+    if (b.size() < 26) return {};
+    width = read_le(b, 18, 2), height = read_le(b, 20, 2), bits = read_le(b, 24, 2);
+  } else if (header_size == 40 || header_size == 56 || header_size == 108 || header_size == 124) {
+    if (b.size() < 34) return {};
+    width = read_le(b, 18, 4);
+    const auto signed_height = static_cast<std::int32_t>(read_le(b, 22, 4));  // negative: top-down
+    height = static_cast<std::uint64_t>(signed_height < 0 ? -static_cast<std::int64_t>(signed_height) : signed_height);
+    bits = read_le(b, 28, 2);
+    // stb reads the field as a signed int and decodes every value but RLE (1, 2) and 4 and up
+    // (JPEG, PNG) as rows: 0, 3 (bit fields) and negative values alike.
+    const auto compression = static_cast<std::int32_t>(read_le(b, 30, 4));
+    if (compression == 1 || compression == 2 || compression >= 4) return {};
+  } else {
+    return {};
+  }
+  if (width == 0 || height == 0 || (bits < 16 && bits != 1 && bits != 4 && bits != 8)) return {};
+  // Bits per pixel as stb reads them: above 8, 16 and 24 are themselves, anything else 32.
+  const std::uint64_t read_bits = bits <= 8 || bits == 16 || bits == 24 ? bits : 32;
+  if (offset < 14 + header_size)  // stb would skip "backwards" to the end of the file and read zeros
+    return "corrupt BMP: the pixel data offset " + std::to_string(offset) + " points into the " +
+           std::to_string(14 + header_size) + "-byte header";
+  const std::uint64_t row = (width * read_bits + 31) / 32 * 4, last_row = (width * read_bits + 7) / 8;
+  const std::uint64_t needed = offset + row * (height - 1) + last_row;
+  if (needed > b.size())
+    return "corrupt BMP: the pixel rows of a " + std::to_string(width) + "x" + std::to_string(height) + " " +
+           std::to_string(bits) + "-bit image need " + std::to_string(needed) + " bytes, the file has " +
+           std::to_string(b.size()) + " (a truncated file?)";
+  return {};
+}
+
 }  // namespace ember::data::detail
