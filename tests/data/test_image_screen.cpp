@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <fstream>
 #include <iterator>
 #include <string>
 #include <utility>
@@ -298,4 +299,73 @@ TEST_CASE("bmp_problem passes whole BMPs and refuses pixel rows missing from the
   rle[30] = 1;
   CHECK(data::detail::bmp_problem(rle).empty());
   CHECK(decode(rle, w, h).empty());
+}
+
+namespace {
+
+Bytes read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  REQUIRE(in);
+  return Bytes(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+// The offset of the n-th (1-based) occurrence of marker FF `code`.
+std::size_t marker_at(const Bytes& b, std::uint8_t code, int n) {
+  for (std::size_t i = 0; i + 1 < b.size(); ++i)
+    if (b[i] == 0xFF && b[i + 1] == code && --n == 0) return i;
+  FAIL("marker not found");
+  return 0;
+}
+
+}  // namespace
+
+TEST_CASE("jpeg_problem passes real JPEGs: baseline, optimised, progressive, restart markers", "[data][image][fuzz]") {
+  const std::string dir = std::string(EMBER_TEST_DATA_DIR) + "/jpeg-variants/";
+  for (const char* name : {"baseline-restart.jpg", "baseline-optimized.jpg", "progressive-restart.jpg",
+                           "progressive-grey.jpg"}) {
+    INFO(name);
+    const Bytes jpeg = read_file(dir + name);
+    CHECK(data::detail::jpeg_problem(jpeg).empty());
+    int w = 0, h = 0;
+    CHECK(decode(jpeg, w, h).size() == 28 * 28 * 2);
+  }
+}
+
+TEST_CASE("jpeg_table_problem refuses a scan whose Huffman table the file never defined", "[data][image][fuzz]") {
+  const std::string dir = std::string(EMBER_TEST_DATA_DIR) + "/jpeg-variants/";
+  // A baseline file whose Huffman tables are turned into a comment (FF C4 -> FF FE).
+  Bytes no_tables = read_file(dir + "baseline-optimized.jpg");
+  for (std::size_t i = 0; i + 1 < no_tables.size(); ++i)
+    if (no_tables[i] == 0xFF && no_tables[i + 1] == 0xC4) no_tables[i + 1] = 0xFE;
+  CHECK_THAT(data::detail::jpeg_problem(no_tables),
+             Contains("corrupt JPEG: scan 1 uses DC Huffman table 0, which the file does not define before it"));
+
+  // Progressive: a DC scan names an AC table it does not use; only the tables a scan decodes
+  // with must exist. Scan 1 of the grey file is its DC scan, the later ones AC scans.
+  const Bytes grey = read_file(dir + "progressive-grey.jpg");
+  Bytes dc_names_ac3 = grey;
+  const std::size_t sos1 = marker_at(grey, 0xDA, 1);
+  REQUIRE(grey[sos1 + 4] == 1);    // one component
+  REQUIRE(grey[sos1 + 7] == 0);    // spectral start 0: a DC scan
+  dc_names_ac3[sos1 + 6] |= 0x03;  // AC table 3: never defined
+  CHECK(data::detail::jpeg_problem(dc_names_ac3).empty());
+  int w = 0, h = 0;
+  CHECK(decode(dc_names_ac3, w, h).size() == 28 * 28 * 2);
+  Bytes ac_uses_ac3 = grey;
+  const std::size_t sos2 = marker_at(grey, 0xDA, 2);
+  REQUIRE(grey[sos2 + 7] > 0);  // an AC scan
+  ac_uses_ac3[sos2 + 6] = static_cast<std::uint8_t>((ac_uses_ac3[sos2 + 6] & 0xF0) | 0x03);
+  CHECK_THAT(data::detail::jpeg_problem(ac_uses_ac3), Contains("scan 2 uses AC Huffman table 3"));
+
+  // fuzz_image: the third scan of a baseline file named AC table 3, which stb then read
+  // uninitialised, indexing 459,438 bytes before an array.
+  const Bytes fuzzed =
+      read_file(std::string(EMBER_TEST_DATA_DIR) + "/fuzz-regressions/jpeg-scan-uses-undefined-table.jpg");
+  CHECK(data::detail::jpeg_problem(fuzzed) ==
+        "corrupt JPEG: scan 3 uses AC Huffman table 3, which the file does not define before it");
+  // Not a JPEG, a file cut inside a scan, and the bare markers: nothing to object to.
+  CHECK(data::detail::jpeg_table_problem({}).empty());
+  CHECK(data::detail::jpeg_table_problem(Bytes{0xFF, 0xD8, 0xFF, 0xD9}).empty());
+  const Bytes cut(grey.begin(), grey.begin() + static_cast<long>(sos2 + 20));
+  CHECK(data::detail::jpeg_table_problem(cut).empty());
 }

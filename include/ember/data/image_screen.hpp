@@ -49,6 +49,88 @@ inline std::string jpeg_huffman_problem(const std::vector<std::uint8_t>& b) {
   return {};
 }
 
+// stb_image 2.27 decodes a scan with whatever a Huffman table it never read holds (its decoder
+// state is malloc'ed, not cleared), indexing with garbage: a read far out of bounds (fixed
+// upstream in 2.28). A valid JPEG defines every table before a scan uses it, so a scan that uses
+// an undefined table is refused. The markers are walked as stb walks them: segments by their
+// length (before the frame header, stb also skips stray bytes between them), and after each
+// scan header its entropy-coded data up to the first marker that is no stuffed 00 or RSTn; stb
+// stops at that marker or earlier, so every scan stb decodes is seen here.
+inline std::string jpeg_table_problem(const std::vector<std::uint8_t>& b) {
+  auto byte = [&](std::size_t i) -> unsigned { return i < b.size() ? b[i] : 0u; };
+  bool defined[2][4] = {};  // [DC = 0, AC = 1][table id]
+  bool frame = false, progressive = false;
+  int scan = 0;
+  std::size_t at = 0;
+  while (at < b.size()) {
+    if (b[at] != 0xFF) {
+      if (frame) return {};  // stb: "expected marker"
+      ++at;                  // before the frame stb scans for the next marker
+      continue;
+    }
+    while (at < b.size() && b[at] == 0xFF) ++at;  // fill bytes
+    if (at >= b.size()) return {};
+    const unsigned marker = b[at++];
+    if (marker == 0xD9) return {};                                      // EOI
+    if (marker == 0xD8 || (marker >= 0xD0 && marker <= 0xD7)) continue;  // SOI, RSTn: no length
+    const std::size_t length = byte(at) << 8 | byte(at + 1), end = at + length;
+    if (marker == 0xC0 || marker == 0xC1 || marker == 0xC2) frame = true, progressive = marker == 0xC2;
+    if (marker == 0xC4) {  // DHT: tables as stb reads them (jpeg_huffman_problem vets their counts)
+      std::size_t p = at + 2;
+      while (p < end) {
+        const unsigned table_class = byte(p) >> 4, table_id = byte(p) & 15u;
+        if (table_class > 1 || table_id > 3) return {};  // stb refuses this itself
+        defined[table_class][table_id] = true;
+        std::size_t codes = 0;
+        for (std::size_t k = 1; k <= 16; ++k) codes += byte(p + k);
+        p += 17 + codes;
+      }
+    }
+    if (marker == 0xDA && frame) {  // SOS
+      ++scan;
+      const unsigned components = byte(at + 2);
+      const std::size_t tail = at + 3 + 2 * components;  // spectral start, end, approximation
+      const unsigned spectral_start = byte(tail), approximation_high = byte(tail + 2) >> 4;
+      // Progressive scans use one kind of table: DC scans the DC tables (refinements none), AC
+      // scans the AC tables; other scans use both.
+      const bool uses[2] = {!progressive || (spectral_start == 0 && approximation_high == 0),
+                            !progressive || spectral_start > 0};
+      for (unsigned c = 0; c < components; ++c) {
+        const unsigned tables = byte(at + 4 + 2 * c), ids[2] = {tables >> 4, tables & 15u};
+        if (ids[0] > 3 || ids[1] > 3) return {};  // stb refuses this itself
+        for (int kind = 0; kind < 2; ++kind)
+          if (uses[kind] && !defined[kind][ids[kind]])
+            return "corrupt JPEG: scan " + std::to_string(scan) + " uses " + (kind ? "AC" : "DC") +
+                   " Huffman table " + std::to_string(ids[kind]) + ", which the file does not define before it";
+      }
+      at = end;  // then the entropy-coded data, up to a marker
+      while (at + 1 < b.size()) {
+        if (b[at] != 0xFF) {
+          ++at;
+          continue;
+        }
+        std::size_t next = at + 1;
+        while (next < b.size() && b[next] == 0xFF) ++next;
+        if (next < b.size() && (b[next] == 0x00 || (b[next] >= 0xD0 && b[next] <= 0xD7))) {
+          at = next + 1;
+          continue;
+        }
+        break;  // a marker: the loop above reads it
+      }
+      if (at + 1 >= b.size()) return {};
+      continue;
+    }
+    at = end;
+  }
+  return {};
+}
+
+// Every objection to a JPEG, the first one found.
+inline std::string jpeg_problem(const std::vector<std::uint8_t>& b) {
+  std::string problem = jpeg_huffman_problem(b);
+  return problem.empty() ? jpeg_table_problem(b) : problem;
+}
+
 inline constexpr std::uint8_t kPngSignature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
 
 inline bool is_png(const std::vector<std::uint8_t>& b) {
@@ -131,7 +213,8 @@ inline std::string png_image_data_problem(const std::vector<std::uint8_t>& b, co
                                           bool raw_deflate) {
   z_stream zs{};
   // stb reads Apple's "CgBI" PNGs as raw deflate, others as zlib streams.
-  if (inflateInit2(&zs, raw_deflate ? -MAX_WBITS : MAX_WBITS) != Z_OK) return "cannot start zlib";
+  if (inflateInit2(&zs, raw_deflate ? -MAX_WBITS : MAX_WBITS) != Z_OK)
+    return "cannot start zlib to check the image data";
   struct End {
     z_stream* s;
     ~End() { inflateEnd(s); }
