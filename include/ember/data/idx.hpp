@@ -31,6 +31,7 @@
 
 #include "ember/core/error.hpp"
 #include "ember/core/shape.hpp"
+#include "ember/data/byte_fields.hpp"
 
 namespace ember::data {
 
@@ -62,16 +63,6 @@ inline std::string dims_to_string(const std::vector<index_t>& dims) {
   std::string s = "[";
   for (std::size_t i = 0; i < dims.size(); ++i) s += (i ? ", " : "") + std::to_string(dims[i]);
   return s + "]";
-}
-
-inline std::string hex32(std::uint32_t v) {
-  std::ostringstream out;
-  out << "0x" << std::hex << std::setw(8) << std::setfill('0') << v;
-  return out.str();
-}
-
-inline std::uint32_t load_be32(const std::uint8_t* p) {
-  return (std::uint32_t(p[0]) << 24) | (std::uint32_t(p[1]) << 16) | (std::uint32_t(p[2]) << 8) | std::uint32_t(p[3]);
 }
 
 // A byte stream over a raw file or, transparently, the decompressed content of a gzip file.

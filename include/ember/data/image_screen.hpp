@@ -14,6 +14,8 @@
 #include <utility>
 #include <vector>
 
+#include "ember/data/byte_fields.hpp"
+
 namespace ember::data::detail {
 
 // What stb_image takes for a JPEG: an SOI marker, which like every marker may be preceded by
@@ -140,21 +142,12 @@ inline bool is_png(const std::vector<std::uint8_t>& b) {
   return true;
 }
 
-inline std::uint32_t read_be32(const std::vector<std::uint8_t>& b, std::size_t at) {
-  return std::uint32_t(b[at]) << 24 | std::uint32_t(b[at + 1]) << 16 | std::uint32_t(b[at + 2]) << 8 | b[at + 3];
-}
-
 // A chunk type for a message: its four letters, or hex when they are not letters.
 inline std::string png_chunk_name(const std::vector<std::uint8_t>& b, std::size_t at) {
   std::string name;
   for (std::size_t i = 0; i < 4; ++i) {
     const char c = static_cast<char>(b[at + i]);
-    if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'))) {
-      static const char* hex = "0123456789abcdef";
-      name = "0x";
-      for (std::size_t k = 0; k < 4; ++k) name += {hex[b[at + k] >> 4], hex[b[at + k] & 15]};
-      return name;
-    }
+    if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'))) return hex32(load_be32(b.data() + at));
     name += c;
   }
   return "'" + name + "'";
@@ -262,7 +255,7 @@ inline std::string png_problem(const std::vector<std::uint8_t>& b) {
   std::vector<std::pair<std::size_t, std::uint32_t>> idat;  // (offset, length) of each IDAT's data
   std::size_t at = 8;
   while (at + 8 <= b.size()) {
-    const std::uint32_t length = read_be32(b, at);
+    const std::uint32_t length = load_be32(b.data() + at);
     const std::size_t data = at + 8;
     const std::size_t remaining = b.size() - data;
     if (length > remaining)
@@ -272,8 +265,8 @@ inline std::string png_problem(const std::vector<std::uint8_t>& b) {
                            b.begin() + static_cast<std::ptrdiff_t>(at + 8));
     if (type == "CgBI") raw_deflate = true;
     if (type == "IHDR" && first && length == 13) {
-      header.width = read_be32(b, data);
-      header.height = read_be32(b, data + 4);
+      header.width = load_be32(b.data() + data);
+      header.height = load_be32(b.data() + data + 4);
       header.depth = b[data + 8];
       header.color_type = b[data + 9];
       header.interlace = b[data + 12];
