@@ -17,11 +17,11 @@
 #include <utility>
 #include <vector>
 
-#include <zlib.h>
-
 #include <ember/ember.hpp>
 #include <ember/data/image.hpp>
 #include <ember/data/mnist.hpp>
+
+#include "png_bytes.hpp"
 
 #if defined(__GNUC__)
 #pragma GCC diagnostic push
@@ -474,28 +474,10 @@ TEST_CASE("fuzz regressions: image files that crashed stb_image are refused with
 TEST_CASE("load_image refuses a PNG zlib bomb before stb inflates it", "[data][image][fuzz]") {
   // 28x28 grey pixels declared, 4 MB of zeros in the IDAT stream (4 KB compressed). stb_image
   // 2.27 grows its buffer with the stream: 1.5 MB of such a file made it allocate 2 GB.
-  const std::vector<std::uint8_t> zeros(4 << 20, 0);
-  uLongf size = compressBound(static_cast<uLong>(zeros.size()));
-  std::vector<std::uint8_t> stream(size);
-  REQUIRE(compress2(stream.data(), &size, zeros.data(), static_cast<uLong>(zeros.size()), 9) == Z_OK);
-  stream.resize(size);
-  auto chunk = [](std::ofstream& out, const char* type, const std::vector<std::uint8_t>& body) {
-    std::vector<std::uint8_t> b;
-    for (int shift = 24; shift >= 0; shift -= 8) b.push_back(static_cast<std::uint8_t>(body.size() >> shift));
-    b.insert(b.end(), type, type + 4);
-    b.insert(b.end(), body.begin(), body.end());
-    const uLong crc = crc32(0, b.data() + 4, static_cast<uInt>(b.size() - 4));
-    for (int shift = 24; shift >= 0; shift -= 8) b.push_back(static_cast<std::uint8_t>(crc >> shift));
-    out.write(reinterpret_cast<const char*>(b.data()), static_cast<std::streamsize>(b.size()));
-  };
+  const png_bytes::Bytes bomb = png_bytes::grey_png(28, 28, png_bytes::zlib_compress(png_bytes::Bytes(4 << 20, 0)));
   TempDir dir;
-  {
-    std::ofstream out(dir.file("bomb.png"), std::ios::binary);
-    out.write("\x89PNG\r\n\x1a\n", 8);
-    chunk(out, "IHDR", {0, 0, 0, 28, 0, 0, 0, 28, 8, 0, 0, 0, 0});
-    chunk(out, "IDAT", stream);
-    chunk(out, "IEND", {});
-  }
+  std::ofstream(dir.file("bomb.png"), std::ios::binary)
+      .write(reinterpret_cast<const char*>(bomb.data()), static_cast<std::streamsize>(bomb.size()));
   CHECK_THROWS_AS(data::load_image(dir.file("bomb.png")), ember::FormatError);
   CHECK_THROWS_WITH(data::load_image(dir.file("bomb.png")),
                     Contains("corrupt PNG: the image data inflates to more than the 812 bytes of a 28x28 image"));

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include <ember/data/image_screen.hpp>
+#include "png_bytes.hpp"
 #include <stb/stb_image.h>
 #if defined(__GNUC__)
 #pragma GCC diagnostic push
@@ -30,29 +31,9 @@
 namespace data = ember::data;
 using Catch::Matchers::Contains;
 using Bytes = std::vector<std::uint8_t>;
+using namespace png_bytes;
 
 namespace {
-
-void put_be32(Bytes& b, std::uint32_t v) {
-  for (int shift = 24; shift >= 0; shift -= 8) b.push_back(static_cast<std::uint8_t>(v >> shift));
-}
-
-// Appends a chunk; `declared` overrides the length field (a lying chunk).
-void put_chunk(Bytes& png, const char* type, const Bytes& body, long long declared = -1) {
-  put_be32(png, declared >= 0 ? static_cast<std::uint32_t>(declared) : static_cast<std::uint32_t>(body.size()));
-  Bytes typed(type, type + 4);
-  typed.insert(typed.end(), body.begin(), body.end());
-  png.insert(png.end(), typed.begin(), typed.end());
-  put_be32(png, static_cast<std::uint32_t>(crc32(0, typed.data(), static_cast<uInt>(typed.size()))));
-}
-
-Bytes zlib_compress(const Bytes& raw) {
-  uLongf size = compressBound(static_cast<uLong>(raw.size()));
-  Bytes out(size);
-  REQUIRE(compress2(out.data(), &size, raw.data(), static_cast<uLong>(raw.size()), 9) == Z_OK);
-  out.resize(size);
-  return out;
-}
 
 struct Image {
   std::uint32_t width, height;
@@ -99,17 +80,6 @@ Bytes image_data(const Image& img, bool interlaced) {
   return out;
 }
 
-Bytes ihdr(std::uint32_t w, std::uint32_t h, unsigned depth, unsigned color_type, bool interlaced) {
-  Bytes b;
-  put_be32(b, w);
-  put_be32(b, h);
-  b.insert(b.end(), {static_cast<std::uint8_t>(depth), static_cast<std::uint8_t>(color_type), 0, 0,
-                     static_cast<std::uint8_t>(interlaced)});
-  return b;
-}
-
-Bytes signature() { return Bytes(std::begin(data::detail::kPngSignature), std::end(data::detail::kPngSignature)); }
-
 // A PNG of `img`, its compressed image data split over `idat_chunks` IDAT chunks.
 Bytes encode_png(const Image& img, bool interlaced, int idat_chunks = 1) {
   Bytes png = signature();
@@ -144,14 +114,6 @@ Bytes decode(const Bytes& png, int& w, int& h) {
   Bytes out(pixels, pixels + std::size_t(w) * h * 2);
   stbi_image_free(pixels);
   return out;
-}
-
-Bytes grey_png(std::uint32_t w, std::uint32_t h, const Bytes& idat_body, long long declared = -1) {
-  Bytes png = signature();
-  put_chunk(png, "IHDR", ihdr(w, h, 8, 0, false));
-  put_chunk(png, "IDAT", idat_body, declared);
-  put_chunk(png, "IEND", {});
-  return png;
 }
 
 }  // namespace
