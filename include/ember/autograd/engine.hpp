@@ -95,7 +95,10 @@ void Tensor<T>::backward(const Tensor& gradient, bool retain_graph) const {
                 "trying to backward through the graph of '", node->name,
                 "' a second time; its saved values were freed by the first backward() "
                 "(pass retain_graph=true to the first call)");
+    profiler::Profile* profile = profiler::active();
+    const auto start = profile ? profiler::Clock::now() : profiler::Clock::time_point{};
     std::vector<Tensor<T>> input_grads = node->backward(grad_out, *node);
+    if (profile) profile->add({node->scope, node->name, profiler::Phase::backward, profiler::seconds_since(start)});
     if (!retain_graph) node->release();
 
     for (std::size_t i = 0; i < node->inputs.size(); ++i) {

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "ember/autograd/grad_mode.hpp"
+#include "ember/autograd/profiler.hpp"
 #include "ember/core/tensor.hpp"
 
 namespace ember {
@@ -23,7 +24,8 @@ struct Node {
   // Gradients for each input, in order; an undefined Tensor where none is needed.
   using BackwardFn = std::function<std::vector<Tensor<T>>(const Tensor<T>& grad_output, const Node& self)>;
 
-  std::string name;  // the op, for error messages ("matmul")
+  std::string name;   // the op, for error messages ("matmul")
+  std::string scope;  // the profiler scope it was recorded in ("conv1"); empty when not profiling
   std::vector<Tensor<T>> inputs;
   BackwardFn backward;  // cleared after use unless the graph is retained
 
@@ -43,6 +45,7 @@ Tensor<T> record(const char* name, Tensor<T> output, std::vector<Tensor<T>> inpu
   if (!any) return output;
   auto node = std::make_shared<Node<T>>();
   node->name = name;
+  if (auto* profile = profiler::active()) node->scope = profile->current_scope();
   node->inputs = std::move(inputs);
   node->backward = std::move(backward);
   output.impl_ptr()->grad_fn = std::move(node);

@@ -8,6 +8,7 @@
 
 #include <Eigen/Core>
 
+#include "ember/core/precision.hpp"
 #include "ember/kernels/gemm.hpp"
 #include "ember/kernels/im2col.hpp"
 #include "ember/kernels/parallel.hpp"
@@ -37,7 +38,8 @@ inline constexpr index_t kPixelsPerBlock = 96;
 
 // out[n] = W x im2col(x[n]) + bias. bias may be null.
 template <class T>
-void conv2d_forward(const T* x, const T* weight, const T* bias, T* out, const ConvShape& s) {
+void conv2d_forward(const T* x, const T* weight, const T* bias, T* out, const ConvShape& s,
+                    Precision precision = Precision::float32) {
   const ConvGeometry& g = s.geometry;
   const index_t K = s.weight_cols(), L = s.out_plane(), O = s.out_channels;
   const index_t pixel_blocks = (L + kPixelsPerBlock - 1) / kPixelsPerBlock;
@@ -84,7 +86,7 @@ inline constexpr index_t kSamplesPerGradBlock = 4;
 // samples, then the blocks are added in order: the same bits for any thread count.
 template <class T>
 void conv2d_backward(const T* x, const T* weight, const T* grad_out, T* grad_x, T* grad_w, T* grad_b,
-                     const ConvShape& s) {
+                     const ConvShape& s, Precision precision = Precision::float32) {
   const ConvGeometry& g = s.geometry;
   const index_t K = s.weight_cols(), L = s.out_plane(), O = s.out_channels;
   const index_t blocks = (s.batch + kSamplesPerGradBlock - 1) / kSamplesPerGradBlock;

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "ember/autograd/grad_mode.hpp"
+#include "ember/autograd/profiler.hpp"
 #include "ember/core/error.hpp"
 #include "ember/core/tensor.hpp"
 
@@ -73,7 +74,18 @@ class Module {
     throw ValueError(type_name(), "forward(input) is not implemented by this module");
   }
 
+  // Runs forward(); timed under the module's label while a profile that names it is active.
   TensorT operator()(const TensorT& input) {
+    if (auto* profile = profiler::active(); profile && profile->label_of(this)) {
+      profiler::Scope scope(*profile->label_of(this));
+      return call(input);
+    }
+    return call(input);
+  }
+
+ private:
+  // forward(), seen by summary() when it records.
+  TensorT call(const TensorT& input) {
     auto* recorder = detail::active_recorder<T>();
     if (!recorder) return forward(input);
     try {
@@ -88,6 +100,7 @@ class Module {
     }
   }
 
+ public:
   // "Conv2d(1, 32, kernel_size=3, stride=1)": the type and its settings, as PyTorch prints them.
   virtual std::string describe() const { return type_name(); }
   virtual std::string type_name() const { return "Module"; }
@@ -246,5 +259,13 @@ class Module {
   Named<Module*> children_;
   std::vector<std::shared_ptr<void>> owned_;
 };
+
+// Names every module below `root` in `profile` by its dotted path ("conv1", "block.0"), so that
+// its forward calls are timed and its graph nodes labelled. The root itself stays unnamed.
+template <class T>
+void label_modules(profiler::Profile& profile, const Module<T>& root) {
+  for (auto& [path, module] : root.named_modules())
+    if (!path.empty()) profile.set_label(module, path);
+}
 
 }  // namespace ember::nn

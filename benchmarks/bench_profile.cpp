@@ -1,0 +1,256 @@
+// Where the time of a training step goes: the reference CNN's step (batch 64, Adadelta, as
+// bench_train) under ember's profiler, per layer and phase, next to the yardstick time of the
+// GEMMs each layer does (Eigen's GEMM on the same matrix shapes, ready-made operands, split
+// over samples as the kernel splits them).
+//
+//   build/release/benchmarks/bench_profile [--threads N] [--steps N] [--batch N] [--out FILE.json]
+//
+// Efficiency of the step = (GEMM FLOPs / step time) / (GEMM FLOPs / summed yardstick times)
+//                        = summed yardstick times / step time.
+// A layer's "other" time is what it spends beyond its GEMMs' yardstick (im2col, col2im, bias,
+// copies, allocation); the step's "engine" time is backward() minus the nodes' own rules.
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <functional>
+#include <iostream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <ember/ember.hpp>
+#include <ember/kernels/conv.hpp>
+
+#include "mnist/model.hpp"
+#include "cpu_info.hpp"
+
+namespace {
+
+using ember::index_t;
+using Clock = ember::profiler::Clock;
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const std::size_t n = v.size();
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+// Median seconds of `repeats` calls of fn after two warm-up calls.
+double time_median(int repeats, const std::function<void()>& fn) {
+  fn();
+  fn();
+  std::vector<double> t;
+  for (int r = 0; r < repeats; ++r) {
+    const auto start = Clock::now();
+    fn();
+    t.push_back(ember::profiler::seconds_since(start));
+  }
+  return median(t);
+}
+
+std::vector<float> random_buffer(index_t n, std::uint64_t seed) {
+  ember::Generator gen(seed);
+  std::vector<float> v(static_cast<std::size_t>(n));
+  for (auto& x : v) x = static_cast<float>(gen.normal());
+  return v;
+}
+
+// One GEMM of a layer: C[m x n] = op(A) op(B), `per_sample` times split over the threads by
+// samples (convolutions) or once with Eigen's own threading (linear layers).
+struct Gemm {
+  std::string what;
+  index_t m, k, n;
+  bool trans_a, trans_b;
+  index_t per_sample;  // 0: one GEMM for the whole batch
+  double flops(index_t batch) const { return 2.0 * m * k * n * (per_sample ? batch : 1); }
+};
+
+double yardstick_seconds(const Gemm& g, index_t batch, int repeats) {
+  auto a = random_buffer(g.m * g.k, 1), b = random_buffer(g.k * g.n, 2);
+  std::vector<float> c(static_cast<std::size_t>(g.m * g.n) * static_cast<std::size_t>(g.per_sample ? batch : 1));
+  if (!g.per_sample)
+    return time_median(repeats, [&] { ember::kernels::gemm(a.data(), g.trans_a, b.data(), g.trans_b, c.data(), g.m, g.k, g.n); });
+  return time_median(repeats, [&] {
+    ember::kernels::parallel_blocks(batch, g.flops(1), [&](index_t begin, index_t end, int) {
+      for (index_t s = begin; s < end; ++s)
+        ember::kernels::gemm(a.data(), g.trans_a, b.data(), g.trans_b, c.data() + s * g.m * g.n, g.m, g.k, g.n);
+    });
+  });
+}
+
+// The GEMMs of each layer of the reference CNN, forward and backward, at batch `batch`.
+std::map<std::string, std::vector<Gemm>> reference_gemms(index_t batch) {
+  const index_t L1 = 26 * 26, L2 = 24 * 24, K1 = 9, K2 = 32 * 9;
+  return {
+      {"conv1/forward", {{"W x col", 32, K1, L1, false, false, 1}}},
+      {"conv1/backward", {{"dW += dy col^T", 32, L1, K1, false, true, 1}}},  // no input gradient: conv1 reads the image
+      {"conv2/forward", {{"W x col", 64, K2, L2, false, false, 1}}},
+      {"conv2/backward", {{"dcol = W^T dy", K2, 64, L2, true, false, 1}, {"dW += dy col^T", 64, L2, K2, false, true, 1}}},
+      {"fc1/forward", {{"x W^T", batch, 9216, 128, false, true, 0}}},
+      {"fc1/backward", {{"dx = dy W", batch, 128, 9216, false, false, 0}, {"dW = dy^T x", 128, batch, 9216, true, false, 0}}},
+      {"fc2/forward", {{"x W^T", batch, 128, 10, false, true, 0}}},
+      {"fc2/backward", {{"dx = dy W", batch, 10, 128, false, false, 0}, {"dW = dy^T x", 10, batch, 128, true, false, 0}}},
+  };
+}
+
+struct Options {
+  int threads = 0, steps = 30;
+  index_t batch = 64;
+  std::string out;
+};
+
+Options parse(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= argc) throw ember::ValueError("bench_profile", arg + " needs a value");
+      return argv[++i];
+    };
+    if (arg == "--threads") o.threads = std::stoi(value());
+    else if (arg == "--steps") o.steps = std::stoi(value());
+    else if (arg == "--batch") o.batch = std::stoll(value());
+    else if (arg == "--out") o.out = value();
+    else throw ember::ValueError("bench_profile", "unknown argument '" + arg + "'");
+  }
+  if (o.steps < 3 || o.batch < 1 || o.threads < 0) throw ember::ValueError("bench_profile", "bad --steps/--batch/--threads");
+  return o;
+}
+
+struct Step {
+  mnist::Net<float> net;
+  ember::Tensor<float> images;
+  ember::Tensor<std::int64_t> labels;
+  ember::optim::Adadelta<float> optimizer;
+
+  Step(ember::Generator& gen, index_t batch)
+      : net(gen),
+        images(ember::randn<float>({batch, 1, 28, 28}, gen)),
+        labels(ember::Tensor<std::int64_t>::empty(ember::Shape{batch})),
+        optimizer(net.parameters()) {
+    for (index_t i = 0; i < batch; ++i) labels.at(i) = static_cast<std::int64_t>(gen.randint(10));
+  }
+
+  // One training step as bench_train runs it; the phases in scopes when a profile is active.
+  void run() {
+    ember::Tensor<float> loss;
+    {
+      ember::profiler::Scope s("loss");
+      loss = ember::cross_entropy(net(images), labels);
+    }
+    {
+      ember::profiler::Scope s("zero_grad");
+      optimizer.zero_grad();
+    }
+    {
+      ember::profiler::Scope s("backward (all)");
+      loss.backward();
+    }
+    {
+      ember::profiler::Scope s("optimizer");
+      optimizer.step();
+    }
+  }
+};
+
+}  // namespace
+
+int main(int argc, char** argv) try {
+  const Options o = parse(argc, argv);
+  if (o.threads > 0) ember::set_num_threads(o.threads);
+  ember::Generator gen(1);
+  Step step(gen, o.batch);
+
+  // The step as it runs without the profiler.
+  const double step_seconds = time_median(o.steps, [&] { step.run(); });
+
+  // The same step profiled: per (layer, phase), the median over steps of the seconds summed in a step.
+  std::map<std::pair<std::string, std::string>, std::vector<double>> per_step;
+  double profiled_total = 0;
+  for (int r = 0; r < o.steps + 2; ++r) {
+    ember::profiler::Profile profile;
+    ember::nn::label_modules(profile, step.net);
+    const auto start = Clock::now();
+    step.run();
+    const double total = ember::profiler::seconds_since(start);
+    if (r < 2) continue;  // warm-up
+    profiled_total += total;
+    std::map<std::pair<std::string, std::string>, double> sums;
+    double node_seconds = 0;
+    for (const auto& e : profile.events()) {
+      const bool backward = e.phase == ember::profiler::Phase::backward;
+      // The loss scope contains the whole forward pass: keep only its own op's share below.
+      std::string layer = e.scope.empty() ? "(unlabelled)" : e.scope;
+      sums[{layer, backward ? "backward" : "forward"}] += e.seconds;
+      if (backward) node_seconds += e.seconds;
+    }
+    // Scopes that contain others: loss contains the network's forward, "backward (all)" the nodes.
+    double network_forward = 0;
+    for (auto& [key, s] : sums)
+      if (key.second == "forward" && key.first != "loss" && key.first != "zero_grad" && key.first != "optimizer" &&
+          key.first != "backward (all)")
+        network_forward += s;
+    sums[{"loss", "forward"}] -= network_forward;
+    sums[{"engine", "backward"}] = sums[{"backward (all)", "forward"}] - node_seconds;
+    sums.erase({"backward (all)", "forward"});
+    for (auto& [key, s] : sums) per_step[key].push_back(s);
+  }
+  const double profiled_step = profiled_total / o.steps;
+
+  const auto gemms = reference_gemms(o.batch);
+  const int yard_repeats = std::max(10, o.steps);
+  std::ostringstream rows;
+  double yardstick_total = 0, gemm_flops = 0, accounted = 0;
+  bool first = true;
+  const char* order[] = {"conv1", "relu1", "conv2", "relu2", "pool", "dropout1", "flatten", "fc1", "relu3",
+                         "dropout2", "fc2", "loss", "engine", "zero_grad", "optimizer"};
+  std::printf("%-10s %-9s %9s %7s %10s %9s\n", "layer", "phase", "ms", "share", "yardstick", "GFLOP");
+  for (const char* layer : order)
+    for (const char* phase : {"forward", "backward"}) {
+      auto it = per_step.find({layer, phase});
+      if (it == per_step.end()) continue;
+      const double ms = 1e3 * median(it->second);
+      accounted += ms;
+      double yard_ms = 0, flops = 0;
+      std::ostringstream gemm_list;
+      if (auto g = gemms.find(std::string(layer) + "/" + phase); g != gemms.end())
+        for (const Gemm& gemm : g->second) {
+          const double y = 1e3 * yardstick_seconds(gemm, o.batch, yard_repeats);
+          yard_ms += y;
+          flops += gemm.flops(o.batch);
+          gemm_list << (gemm_list.tellp() > 0 ? ", " : "") << "\"" << gemm.what << " " << gemm.m << "x" << gemm.k << "x"
+                    << gemm.n << (gemm.per_sample ? " per sample" : "") << "\"";
+        }
+      yardstick_total += yard_ms;
+      gemm_flops += flops;
+      std::printf("%-10s %-9s %9.3f %6.1f%% %10.3f %9.3f\n", layer, phase, ms, 100 * ms / (1e3 * profiled_step), yard_ms,
+                  flops / 1e9);
+      rows << (first ? "" : ",\n") << "    {\"layer\": \"" << layer << "\", \"phase\": \"" << phase << "\", \"ms\": " << ms
+           << ", \"share\": " << ms / (1e3 * profiled_step) << ", \"yardstick_ms\": " << yard_ms
+           << ", \"gemm_flops\": " << flops << ", \"gemms\": [" << gemm_list.str() << "]}";
+      first = false;
+    }
+  const double efficiency = 1e-3 * yardstick_total / step_seconds;
+  std::printf("step %.3f ms (profiled %.3f ms, accounted %.3f ms), yardstick sum %.3f ms, GEMM %.3f GFLOP\n",
+              1e3 * step_seconds, 1e3 * profiled_step, accounted, yardstick_total, gemm_flops / 1e9);
+  std::printf("step %.1f GFLOP/s, yardstick %.1f GFLOP/s: efficiency %.1f%%\n", gemm_flops / step_seconds / 1e9,
+              gemm_flops / (1e-3 * yardstick_total) / 1e9, 100 * efficiency);
+
+  if (!o.out.empty()) {
+    std::ostringstream json;
+    json << "{\n  \"command\": \"build/release/benchmarks/bench_profile";
+    for (int i = 1; i < argc; ++i) json << " " << argv[i];
+    json << "\",\n  \"cpu\": " << ember_bench::cpu_json() << ",\n  \"threads\": " << ember::get_num_threads()
+         << ",\n  \"batch\": " << o.batch << ",\n  \"steps\": " << o.steps << ",\n  \"step_ms\": " << 1e3 * step_seconds
+         << ",\n  \"profiled_step_ms\": " << 1e3 * profiled_step << ",\n  \"yardstick_ms\": " << yardstick_total
+         << ",\n  \"gemm_flops\": " << gemm_flops << ",\n  \"efficiency\": " << efficiency << ",\n  \"rows\": [\n"
+         << rows.str() << "\n  ]\n}\n";
+    ember::io::write_file_atomic(o.out, json.str());
+  }
+  return 0;
+} catch (const std::exception& e) {
+  std::cerr << "bench_profile: " << e.what() << "\n";
+  return 1;
+}
