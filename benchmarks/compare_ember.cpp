@@ -8,7 +8,11 @@
 //   compare_ember --phase infer --data data/mnist --threads 2 --model M
 //       inference throughput at batch 1000 over the test images, and median batch-1 latency.
 //
-// Each prints one JSON object.
+// --precision float32|bf16 (default float32): bf16 runs the training loop, the test pass and
+// the inference under ember::PrecisionGuard(bf16), as PyTorch's side runs under
+// torch.autocast("cpu", dtype=torch.bfloat16): the conv/linear GEMMs in bf16, the rest float32.
+//
+// Each prints one JSON object (with the precision it ran in).
 
 #include <algorithm>
 #include <chrono>
@@ -39,6 +43,7 @@ double median(std::vector<double> v) {
 struct Options {
   std::string data = "data/mnist", phase = "train", model;
   long epochs = 1, threads = 2, train_images = 0, seed = 1, batch = 64;
+  ember::Precision precision = ember::Precision::float32;
 };
 
 Options parse(int argc, char** argv) {
@@ -55,6 +60,7 @@ Options parse(int argc, char** argv) {
     else if (flag == "--batch-size") o.batch = std::stol(value);
     else if (flag == "--phase") o.phase = value;
     else if (flag == "--model") o.model = value;
+    else if (flag == "--precision") o.precision = ember::parse_precision(value, "compare_ember");
     else throw std::invalid_argument("unknown option " + flag);
   }
   if (o.epochs < 1 || o.threads < 1 || o.batch < 1) throw std::invalid_argument("epochs, threads, batch must be >= 1");
@@ -137,6 +143,7 @@ int train_phase(const Options& o) {
   options.batch_size = o.batch;
   ember::data::DataLoader loader(train, options, data_gen);
 
+  ember::PrecisionGuard precision(o.precision);  // the training loop and the test pass
   double train_seconds = 0;
   for (long epoch = 0; epoch < o.epochs; ++epoch) {
     net.train();
@@ -156,9 +163,9 @@ int train_phase(const Options& o) {
   const double accuracy = test_accuracy(net, test);
   ember::io::save_model(net, o.model, "mnist-reference");
   std::printf(
-      "{\"framework\": \"ember\", \"threads\": %ld, \"epochs\": %ld, \"train_images\": %lld, "
+      "{\"framework\": \"ember\", \"precision\": \"%s\", \"threads\": %ld, \"epochs\": %ld, \"train_images\": %lld, "
       "\"train_seconds\": %.4f, \"train_images_per_s\": %.2f, \"test_accuracy\": %.6f}\n",
-      o.threads, o.epochs, static_cast<long long>(train.size()), train_seconds,
+      ember::to_string(o.precision), o.threads, o.epochs, static_cast<long long>(train.size()), train_seconds,
       static_cast<double>(train.size() * o.epochs) / train_seconds, accuracy);
   return 0;
 }
@@ -168,10 +175,13 @@ int infer_phase(const Options& o) {
   mnist::Net<float> net;
   ember::io::load_model(net, o.model, "mnist-reference");
   net.eval();
+  ember::PrecisionGuard precision(o.precision);
   const double rate = inference_rate(net, test);
   const double latency = batch1_latency_us(net, test);
-  std::printf("{\"framework\": \"ember\", \"threads\": %ld, \"inference_images_per_s\": %.2f, \"latency_us\": %.2f}\n",
-              o.threads, rate, latency);
+  std::printf(
+      "{\"framework\": \"ember\", \"precision\": \"%s\", \"threads\": %ld, \"inference_images_per_s\": %.2f, "
+      "\"latency_us\": %.2f}\n",
+      ember::to_string(o.precision), o.threads, rate, latency);
   return 0;
 }
 

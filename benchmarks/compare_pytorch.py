@@ -14,11 +14,20 @@ judged on the mean over the runs' seeds (one seed's accuracy is noise at this sc
 other figures on each run and on the median.
 
     python3 benchmarks/compare_pytorch.py --ember build/release/benchmarks/compare_ember \
-        --data data/mnist --epochs 1 --threads 2 --runs 3
+        --data data/mnist --epochs 1 --threads 2 --runs 3 [--precision float32|bf16|both]
 
-Without PyTorch installed it says so and reports ember's figures alone.
+--precision bf16 (or both, the same) runs every run twice: in float32, and in bf16 mixed
+precision (PyTorch under torch.autocast("cpu", dtype=torch.bfloat16), ember under
+ember::PrecisionGuard(bf16)); the targets are judged on float32, and a second table puts
+PyTorch float32, PyTorch bf16, ember float32 and ember bf16 side by side with the ratios
+ember bf16 / PyTorch bf16 and ember bf16 / ember float32.
+
+The result goes to benchmarks/results/<cpu slug>/compare_pytorch.json (benchmarks/cpu_slug.py),
+with the CPU's model and AVX-512/AMX flags. Without PyTorch installed it says so and reports
+ember's figures alone.
 """
 import argparse
+import contextlib
 import gzip
 import json
 import os
@@ -29,6 +38,8 @@ import subprocess
 import sys
 import tempfile
 import time
+
+import cpu_slug  # benchmarks/, next to this file
 
 # (key, label, unit, better, target description, target check(ratio or values))
 METRICS = [
@@ -73,6 +84,14 @@ def median_rate(fn, count, passes=5):
     return statistics.median(rates)
 
 
+def autocast(args):
+    """bf16: the recipe under CPU autocast (conv/linear in bf16, the rest in float32)."""
+    import torch
+    if args.precision == "bf16":
+        return torch.autocast("cpu", dtype=torch.bfloat16)
+    return contextlib.nullcontext()
+
+
 def torch_train(args):
     import torch
     import torch.nn.functional as F
@@ -96,14 +115,15 @@ def torch_train(args):
         for begin in range(0, len(order), args.batch_size):
             idx = order[begin:begin + args.batch_size]
             optimizer.zero_grad()
-            loss = F.cross_entropy(model(train_x[idx]), train_y[idx])
+            with autocast(args):  # the forward pass only, as PyTorch's AMP recipe has it
+                loss = F.cross_entropy(model(train_x[idx]), train_y[idx])
             loss.backward()
             optimizer.step()
         train_seconds += time.perf_counter() - start
         scheduler.step()
 
     model.eval()
-    with torch.no_grad():  # batches of 100: the peak RSS measured is the training run's
+    with torch.no_grad(), autocast(args):  # batches of 100: the peak RSS measured is the training run's
         correct = sum(int((model(test_x[i:i + 100]).argmax(1) == test_y[i:i + 100]).sum())
                       for i in range(0, len(test_y), 100))
     torch.save(model.state_dict(), args.model)
@@ -120,7 +140,7 @@ def torch_infer(args):
     model.load_state_dict(torch.load(args.model))
     model.eval()
     batches = [test_x[i:i + 1000] for i in range(0, len(test_y), 1000)]
-    with torch.no_grad():
+    with torch.no_grad(), autocast(args):
         def infer():
             for x in batches:
                 model(x)
@@ -139,7 +159,8 @@ def torch_worker(args):
     import torch
     sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "fixtures"))
     torch.set_num_threads(args.threads)
-    result = {"framework": "pytorch", "version": torch.__version__, "threads": args.threads, "epochs": args.epochs}
+    result = {"framework": "pytorch", "version": torch.__version__, "precision": args.precision,
+              "threads": args.threads, "epochs": args.epochs}
     result.update(torch_train(args) if args.phase == "train" else torch_infer(args))
     print(json.dumps(result))
 
@@ -214,12 +235,13 @@ def center(key, values):
     return statistics.mean(values) if key == "test_accuracy_pct" else statistics.median(values)
 
 
-def summarize(runs, has_torch):
-    """Each figure over the runs (median; accuracy: mean over the seeds), and the ratio/verdict."""
+def summarize(runs, has_torch, judged=True):
+    """Each figure over the runs (median; accuracy: mean over the seeds), and the ratio/verdict.
+    judged=False (bf16): the ratios without the targets, which are set for float32."""
     rows = []
     for key, label, unit, _, target, check in METRICS:
         ember = center(key, (r["ember"][key] for r in runs))
-        row = {"metric": key, "label": label, "unit": unit, "target": target, "ember": ember,
+        row = {"metric": key, "label": label, "unit": unit, "target": target if judged else None, "ember": ember,
                "ember_min": min(r["ember"][key] for r in runs), "ember_max": max(r["ember"][key] for r in runs)}
         if has_torch:
             torch = center(key, (r["pytorch"][key] for r in runs))
@@ -229,22 +251,68 @@ def summarize(runs, has_torch):
             if key == "test_accuracy_pct" and len(runs) == 1:
                 row["met"] = None  # one seed says nothing about the recipe: judged on the mean
             row["per_run_met"] = [ratio_and_verdict(key, check, r["ember"][key], r["pytorch"][key])[1] for r in runs]
+            if not judged:
+                del row["met"], row["per_run_met"]
         rows.append(row)
     return rows
 
 
+def relative(key, a, b):
+    """a against b: the difference in points for accuracy, the quotient otherwise."""
+    return a - b if key == "test_accuracy_pct" else a / b
+
+
+def side_by_side(runs, has_torch):
+    """Per figure: PyTorch and ember in float32 and bf16, ember bf16 / PyTorch bf16 and
+    ember bf16 / ember float32 (accuracy: differences in points)."""
+    rows = []
+    for key, label, unit, _, _, _ in METRICS:
+        row = {"metric": key, "label": label, "unit": unit}
+        for framework in ("pytorch", "ember") if has_torch else ("ember",):
+            for precision in ("float32", "bf16"):
+                row["%s_%s" % (framework, precision)] = center(
+                    key, (r[framework][key] for r in runs if r["precision"] == precision))
+        row["ember_bf16_vs_ember_float32"] = relative(key, row["ember_bf16"], row["ember_float32"])
+        if has_torch:
+            row["ember_bf16_vs_pytorch_bf16"] = relative(key, row["ember_bf16"], row["pytorch_bf16"])
+        rows.append(row)
+    return rows
+
+
+def fmt_relative(key, value):
+    return "-" if value is None else ("%+.2f pp" % value) if key == "test_accuracy_pct" else "%.2fx" % value
+
+
 def print_table(rows, has_torch):
-    print("%-34s %12s %12s %9s  %s" % ("figure", "PyTorch", "ember", "ratio", "target"))
+    print("%-40s %12s %12s %9s  %s" % ("figure", "PyTorch", "ember", "ratio", "target"))
     for row in rows:
         unit = row["unit"]
         if has_torch:
-            ratio = ("%+.2f pp" % row["ratio"]) if row["metric"] == "test_accuracy_pct" else "%.2fx" % row["ratio"]
-            print("%-34s %12s %12s %9s  %s %s" % (row["label"] + " [" + unit + "]", fmt(row["pytorch"], unit),
-                                                 fmt(row["ember"], unit), ratio, row["target"],
-                                                 "(judged on the mean)" if row["met"] is None
-                                                 else "ok" if row["met"] else "MISSED"))
+            ratio = fmt_relative(row["metric"], row["ratio"])
+            verdict = "" if "met" not in row else "(judged on the mean)" if row["met"] is None \
+                else "ok" if row["met"] else "MISSED"
+            print(("%-40s %12s %12s %9s  %s %s" % (row["label"] + " [" + unit + "]", fmt(row["pytorch"], unit),
+                                                  fmt(row["ember"], unit), ratio, row["target"] or "-",
+                                                  verdict)).rstrip())
         else:
-            print("%-34s %12s %12s" % (row["label"] + " [" + unit + "]", "-", fmt(row["ember"], unit)))
+            print("%-40s %12s %12s" % (row["label"] + " [" + unit + "]", "-", fmt(row["ember"], unit)))
+
+
+def print_side_by_side(rows):
+    print("%-40s %11s %11s %11s %11s %13s %13s" % ("figure", "PyTorch f32", "PyTorch bf16", "ember f32", "ember bf16",
+                                                  "ember/PyTorch", "bf16/f32"))
+    print("%-40s %11s %11s %11s %11s %13s %13s" % ("", "", "", "", "", "(bf16)", "(ember)"))
+    for row in rows:
+        unit, key = row["unit"], row["metric"]
+        cells = [fmt(row[k], unit) if k in row else "-" for k in ("pytorch_float32", "pytorch_bf16", "ember_float32",
+                                                                  "ember_bf16")]
+        print("%-40s %11s %11s %11s %11s %13s %13s" % tuple(
+            [row["label"] + " [" + unit + "]"] + cells + [fmt_relative(key, row.get("ember_bf16_vs_pytorch_bf16")),
+                                                          fmt_relative(key, row["ember_bf16_vs_ember_float32"])]))
+
+
+def default_json():
+    return os.path.join("benchmarks", "results", cpu_slug.slug(), "compare_pytorch.json")
 
 
 def main():
@@ -260,41 +328,54 @@ def main():
     parser.add_argument("--train-images", type=int, default=0, help="first N training images (0: all 60,000)")
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--json", default="benchmarks/results/compare_pytorch.json")
+    parser.add_argument("--precision", choices=["float32", "bf16", "both"], default="float32",
+                        help="bf16 or both: float32 and bf16 mixed precision, side by side (workers: one of the two)")
+    parser.add_argument("--json", default=None, help="default: benchmarks/results/<cpu slug>/compare_pytorch.json")
     args = parser.parse_args()
     if args.worker == "torch":
         return torch_worker(args)
+    if args.json is None:
+        args.json = default_json()
 
     has_torch = torch_available()
     if not has_torch:
         print("compare_pytorch: PyTorch is not installed for %s (Debian: apt-get install python3-torch); "
               "reporting ember alone" % sys.executable)
+    precisions = ["float32"] if args.precision == "float32" else ["float32", "bf16"]
     scratch = tempfile.mkdtemp(prefix="compare_pytorch.")
     runs = []
     for i in range(args.runs):
         seed = args.seed + i  # both frameworks train from the same seed number in a run
-        common = ["--data", args.data, "--epochs", str(args.epochs), "--threads", str(args.threads),
-                  "--train-images", str(args.train_images), "--seed", str(seed), "--batch-size", str(args.batch_size)]
-        workers = {"ember": [args.ember] + common,
-                   "pytorch": [sys.executable, os.path.abspath(__file__), "--worker", "torch"] + common}
         order = ["ember", "pytorch"] if i % 2 == 0 else ["pytorch", "ember"]
-        run = {"seed": seed}
-        for name in order:
-            if name == "pytorch" and not has_torch:
-                continue
-            run[name] = run_worker(workers[name], args.threads, os.path.join(scratch, name + ".model"))
-        runs.append(run)
-        print("run %d of %d (seed %d):" % (i + 1, args.runs, seed))
-        print_table(summarize([run], has_torch), has_torch)
-        print()
+        for precision in precisions if i % 2 == 0 else precisions[::-1]:
+            common = ["--data", args.data, "--epochs", str(args.epochs), "--threads", str(args.threads),
+                      "--train-images", str(args.train_images), "--seed", str(seed),
+                      "--batch-size", str(args.batch_size), "--precision", precision]
+            workers = {"ember": [args.ember] + common,
+                       "pytorch": [sys.executable, os.path.abspath(__file__), "--worker", "torch"] + common}
+            run = {"seed": seed, "precision": precision}
+            for name in order:
+                if name == "pytorch" and not has_torch:
+                    continue
+                run[name] = run_worker(workers[name], args.threads, os.path.join(scratch, name + ".model"))
+            runs.append(run)
+            print("run %d of %d (seed %d, %s):" % (i + 1, args.runs, seed, precision))
+            print_table(summarize([run], has_torch, judged=precision == "float32"), has_torch)
+            print()
     shutil.rmtree(scratch, ignore_errors=True)
-    rows = summarize(runs, has_torch)
-    print("median of %d runs, accuracy: mean over their seeds (%d threads, %d epoch(s), batch %d):"
+    summaries = {p: summarize([r for r in runs if r["precision"] == p], has_torch, judged=p == "float32")
+                 for p in precisions}
+    print("median of %d runs, accuracy: mean over their seeds (%d threads, %d epoch(s), batch %d), float32:"
           % (args.runs, args.threads, args.epochs, args.batch_size))
-    print_table(rows, has_torch)
+    print_table(summaries["float32"], has_torch)
     result = {"command": " ".join([os.path.relpath(sys.argv[0])] + sys.argv[1:]), "machine": machine(),
-              "settings": vars(args), "runs": runs, "summary": rows, "pytorch_installed": has_torch,
-              "date": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())}
+              "cpu": cpu_slug.cpu_record(), "settings": vars(args), "precision": args.precision,
+              "precisions": precisions, "runs": runs, "summary": summaries["float32"], "summaries": summaries,
+              "pytorch_installed": has_torch, "date": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())}
+    if "bf16" in precisions:
+        result["side_by_side"] = side_by_side(runs, has_torch)
+        print("\nfloat32 and bf16 side by side (the same runs):")
+        print_side_by_side(result["side_by_side"])
     os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
     tmp = args.json + ".tmp"
     with open(tmp, "w") as f:

@@ -3,12 +3,29 @@
 
 Usage: benchmarks/render_report.py benchmarks/results > docs/benchmarks.md
 
-Reads what exists of: bench_kernels.json and bench_train.json (Google Benchmark, written by
-scripts/bench.sh, each with a .cmd file holding its command), compare_pytorch.json
-(scripts/compare-pytorch.sh), compile_time.json (scripts/bench.sh), accuracy.csv
-(scripts/accuracy.sh), and ember_recipe.csv / pytorch_recipe.csv (runs of PyTorch's example
-recipe recorded by hand, each row with its command). Standard library only; reports medians
-and minima of repetitions.
+Results are kept per CPU, because the CPU under the project changes between sessions and a
+speed figure or ratio holds for the CPU it was measured on only:
+
+  benchmarks/results/<cpu slug>/   (slug: benchmarks/cpu_slug.py, e.g. amd-zen5-epyc)
+      cpu.json                     the CPU's model and its avx512f/avx512_bf16/amx flags
+                                   (null: not recorded)
+      bench_kernels.json, bench_train.json   Google Benchmark (scripts/bench.sh), each with a
+                                   .cmd file holding its command; their context carries the CPU
+      bench_profile.json           where the time of a training step goes (bench_profile --out)
+      compare_pytorch.json         scripts/compare-pytorch.sh; float32, and bf16 when run with
+                                   --precision bf16|both
+      compile_time.json            scripts/bench.sh
+  benchmarks/results/accuracy.csv  scripts/accuracy.sh, and ember_recipe.csv / pytorch_recipe.csv
+                                   (runs of PyTorch's example recipe recorded by hand, each row
+                                   with its command): accuracy hardly depends on the CPU, so these
+                                   stay at the top level, where scripts/accuracy.sh writes; those
+                                   recorded before issue 13 were measured on the Zen 5
+                                   (amd-zen5-epyc).
+
+Each CPU folder becomes one section headed by the CPU's model and flags; the targets table has
+one column per CPU (the accuracy targets, which do not depend on the CPU, a table of their own).
+Result files directly in benchmarks/results/ (the layout before issue 13) render as a section of
+an unrecorded CPU. Standard library only; reports medians and minima of repetitions.
 """
 import csv
 import json
@@ -71,15 +88,46 @@ def machine_line(ctx):
     return "%s CPUs at %d MHz (%s)" % (ctx["num_cpus"], ctx["mhz_per_cpu"], caches)
 
 
-def cpu_model():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return "unknown CPU"
+FLAGS = ("avx512f", "avx512_bf16", "amx_bf16", "amx_tile")
+CPU_FILES = ("compare_pytorch.json", "bench_kernels.json", "bench_train.json", "bench_profile.json",
+             "compile_time.json")
+
+
+def flag_value(value):
+    """true/false/null as JSON or as Google Benchmark's context strings -> True/False/None."""
+    if isinstance(value, bool) or value is None:
+        return value
+    return {"true": True, "false": False}.get(str(value).lower())
+
+
+def with_family(cpu):
+    """A VM may name the CPU only "AMD EPYC": the family and model numbers tell them apart."""
+    if cpu.get("family") is not None and cpu.get("model_number") is not None:
+        return "%s (family %d, model %d)" % (cpu["model"], cpu["family"], cpu["model_number"])
+    return cpu["model"]
+
+
+def cpu_of(folder):
+    """The CPU of a results folder: cpu.json, else what the result files recorded."""
+    data, _ = load_json(folder, "cpu.json")
+    if data:
+        return {"model": with_family(data), "source": data.get("source"),
+                "flags": {f: flag_value(data.get("flags", {}).get(f)) for f in FLAGS}}
+    for name in ("compare_pytorch.json", "bench_kernels.json", "bench_train.json", "bench_profile.json"):
+        data, _ = load_json(folder, name)
+        data = data or {}
+        cpu = data.get("cpu")  # compare_pytorch and bench_profile; Google Benchmark: its context
+        if not cpu and "cpu_model" in data.get("context", {}):
+            cpu = dict(data["context"], model=data["context"]["cpu_model"])
+        if cpu:
+            flags = cpu.get("flags", cpu)
+            return {"model": with_family(cpu), "source": name, "flags": {f: flag_value(flags.get(f)) for f in FLAGS}}
+    return {"model": "CPU not recorded", "source": None, "flags": dict.fromkeys(FLAGS)}
+
+
+def flags_line(cpu):
+    words = {True: "yes", False: "no", None: "not recorded"}
+    return ", ".join("%s %s" % (f, words[cpu["flags"][f]]) for f in FLAGS)
 
 
 def benchmark_table(gb, counter, scale, counter_title):
@@ -88,36 +136,45 @@ def benchmark_table(gb, counter, scale, counter_title):
         unit = gb.runs[name][0]["time_unit"]
         value = gb.stat(name, counter, median)
         bw = gb.stat(name, "bytes_per_second", median)
+        label = gb.runs[name][0].get("label")
         out.append("| %s | %.3f %s | %.3f %s | %s | %s |" % (
-            name, gb.stat(name, "real_time", median), unit, gb.stat(name, "real_time", min), unit,
+            name + (" (%s)" % label if label else ""), gb.stat(name, "real_time", median), unit,
+            gb.stat(name, "real_time", min), unit,
             ("%.1f" % (value / scale)) if value else "", ("%.1f" % (bw / 1e9)) if bw else ""))
     out.append("")
     return out
 
 
-def kernels_section(results, targets):
+def kernels_section(results, targets, cpu):
     data, path = load_json(results, "bench_kernels.json")
     if data is None:
         return []
     gb = GoogleBenchmark(data)
-    out = ["## Kernels\n",
+    out = ["### Kernels\n",
            "- Command: `%s` (%s)" % (command_of(results, "bench_kernels"), path),
-           "- Machine: %s, %s; run on %s" % (cpu_model(), machine_line(gb.context), gb.context["date"]),
+           "- Machine: %s, %s; run on %s" % (cpu["model"], machine_line(gb.context), gb.context["date"]),
            "- Build: the `release` preset, -O3 -march=native (EMBER_NATIVE); threads: the default (all CPUs); "
            "%d repetitions\n" % gb.repetitions(),
            "FLOP/s count the GEMM work of the convolution only (2 x O x C*KH*KW x OH*OW per sample, twice that "
            "for the backward with input gradient), so a convolution and its yardstick compare directly. The "
            "yardstick is Eigen's GEMM on the same matrix sizes with ready-made im2col columns, split over samples "
-           "like the kernel.\n"]
+           "like the kernel. Users' shapes (`bench_kernels --shapes=...`, `shape:` in the names) run in float32 "
+           "and bf16, their backward with the input gradient next to a yardstick of the two backward GEMMs; "
+           "until ember has a bf16 GEMM, the bf16 yardstick is the float32 GEMM.\n"]
     out += benchmark_table(gb, "FLOP/s", 1e9, "GFLOP/s")
-    out += ["### Convolution vs the GEMM yardstick\n", "| shape | conv forward GFLOP/s | yardstick GFLOP/s | ratio |",
-            "|---|---|---|---|"]
+    out += ["#### Convolution vs the GEMM yardstick\n", "| shape | pass | conv GFLOP/s | yardstick GFLOP/s | ratio |",
+            "|---|---|---|---|---|"]
+    twins = (("BM_conv_forward/", "BM_gemm_yardstick/", "forward"),
+             ("BM_conv_backward/", "BM_gemm_yardstick_backward/", "backward"))
     for name in gb.runs:
-        twin = name.replace("BM_conv_forward/", "BM_gemm_yardstick/")
-        if name.startswith("BM_conv_forward/") and twin in gb.runs:
-            a, b = gb.stat(name, "FLOP/s", median), gb.stat(twin, "FLOP/s", median)
-            out.append("| %s | %.1f | %.1f | %.0f%% |" % (name.split("/", 1)[1].replace("/real_time", ""),
-                                                          a / 1e9, b / 1e9, 100 * a / b))
+        for conv, yardstick, phase in twins:
+            twin = name.replace(conv, yardstick)
+            if name.startswith(conv) and twin in gb.runs:
+                a, b = gb.stat(name, "FLOP/s", median), gb.stat(twin, "FLOP/s", median)
+                label = gb.runs[twin][0].get("label")
+                out.append("| %s | %s | %.1f | %.1f%s | %.0f%% |" % (
+                    name.split("/", 1)[1].replace("/real_time", ""), phase, a / 1e9, b / 1e9,
+                    " (%s)" % label if label else "", 100 * a / b))
     out.append("")
     conv2, yard2 = "BM_conv_forward/conv:2/batch:64/real_time", "BM_gemm_yardstick/conv:2/batch:64/real_time"
     if conv2 in gb.runs and yard2 in gb.runs:
@@ -127,12 +184,12 @@ def kernels_section(results, targets):
     return out
 
 
-def train_section(results, targets):
+def train_section(results, targets, cpu):
     data, path = load_json(results, "bench_train.json")
     if data is None:
         return []
     gb = GoogleBenchmark(data)
-    out = ["## Training step and inference (synthetic data)\n",
+    out = ["### Training step and inference (synthetic data)\n",
            "- Command: `%s` (%s)" % (command_of(results, "bench_train"), path),
            "- %d repetitions; threads:0 is the default (all CPUs)\n" % gb.repetitions()]
     out += benchmark_table(gb, "images/s", 1, "images/s")
@@ -150,12 +207,17 @@ def compare_figure(value, unit):
     return ("%.0f" % value) if unit in ("img/s", "us") else ("%.2f" % value)
 
 
-def compare_section(results, targets):
+def compare_relative(metric, value):
+    return "-" if value is None else ("%+.2f pp" % value) if metric == "test_accuracy_pct" else "%.2fx" % value
+
+
+def compare_section(results, targets, cpu):
     data, path = load_json(results, "compare_pytorch.json")
     if data is None:
         return []
     settings = data["settings"]
-    out = ["## ember vs PyTorch on the same CPU\n",
+    summaries = data.get("summaries") or {"float32": data["summary"]}  # files before --precision: float32
+    out = ["### ember vs PyTorch\n",
            "- Command: `scripts/compare-pytorch.sh`, which runs `%s` (%s, %s)" % (data["command"], path, data["date"]),
            "- Machine: %s, %s logical CPUs (%s)" % (data["machine"]["cpu"], data["machine"]["logical_cpus"],
                                                    data["machine"]["system"]),
@@ -169,14 +231,15 @@ def compare_section(results, targets):
            "images) in another.\n"]
     if not data["pytorch_installed"]:
         out.append("PyTorch was not installed: ember's figures only.\n")
-    out += ["| figure | PyTorch (min-max) | ember (min-max) | ratio | target | met in every run |",
+    out += ["float32, both frameworks:\n",
+            "| figure | PyTorch (min-max) | ember (min-max) | ratio | target | met in every run |",
             "|---|---|---|---|---|---|"]
-    for row in data["summary"]:
+    for row in summaries["float32"]:
         unit = row["unit"]
         ember = "%s (%s-%s)" % tuple(compare_figure(row[k], unit) for k in ("ember", "ember_min", "ember_max"))
         if "pytorch" in row:
             torch = "%s (%s-%s)" % tuple(compare_figure(row[k], unit) for k in ("pytorch", "pytorch_min", "pytorch_max"))
-            ratio = ("%+.2f pp" % row["ratio"]) if row["metric"] == "test_accuracy_pct" else "%.2fx" % row["ratio"]
+            ratio = compare_relative(row["metric"], row["ratio"])
             if row["metric"] == "test_accuracy_pct":  # judged on the mean over the runs' seeds
                 every = row["met"]
                 met = "mean over the seeds: %s" % ("yes" if every else "no")
@@ -189,28 +252,86 @@ def compare_section(results, targets):
             torch, ratio, met = "-", "-", "-"
         out.append("| %s [%s] | %s | %s | %s | %s | %s |" % (row["label"], unit, torch, ember, ratio, row["target"], met))
     out.append("")
+    if data.get("side_by_side"):
+        out += bf16_table(data)
     out.append("Accuracy is the mean over the runs' seeds, the other figures the median over the runs. Each run, "
                "as compare_pytorch printed it:\n")
     keys = [m for m in ("train_images_per_s", "inference_images_per_s", "latency_us", "peak_rss_mb",
                         "test_accuracy_pct")]
-    out += ["| run | seed | " + " | ".join("%s: PyTorch / ember" % k for k in keys) + " |",
-            "|---|---|" + "---|" * len(keys)]
+    with_precision = any("precision" in r for r in data["runs"])
+    out += ["| run | seed | " + ("precision | " if with_precision else "") +
+            " | ".join("%s: PyTorch / ember" % k for k in keys) + " |",
+            "|---|---|" + ("---|" if with_precision else "") + "---|" * len(keys)]
     for i, run in enumerate(data["runs"]):
-        cells = []
+        seed = run.get("seed", settings["seed"])
+        cells = [run["precision"]] if with_precision else []
         for k in keys:
             torch = run.get("pytorch", {}).get(k)
             cells.append("%s / %s" % ("-" if torch is None else "%.4g" % torch, "%.4g" % run["ember"][k]))
-        out.append("| %d | %s | %s |" % (i + 1, run.get("seed", settings["seed"]), " | ".join(cells)))
+        # Each run trains both frameworks from seed --seed + i, in every precision asked for.
+        out.append("| %d | %s | %s |" % (seed - settings["seed"] + 1 if with_precision else i + 1, seed,
+                                         " | ".join(cells)))
     out.append("")
     return out
 
 
-def compile_section(results, targets):
+def bf16_table(data):
+    """float32 and bf16 mixed precision side by side (compare_pytorch --precision bf16|both)."""
+    out = ["bf16 mixed precision (PyTorch: `torch.autocast(\"cpu\", dtype=torch.bfloat16)` around the forward "
+           "pass and the inference; ember: `PrecisionGuard(Precision::bf16)` around the training loop and the "
+           "inference), next to float32 from the same runs; no targets are set for bf16. Accuracy: the mean over "
+           "the seeds, differences in points.\n",
+           "| figure | PyTorch float32 | PyTorch bf16 | ember float32 | ember bf16 | ember bf16 / PyTorch bf16 | "
+           "ember bf16 / ember float32 |", "|---|---|---|---|---|---|---|"]
+    for row in data["side_by_side"]:
+        unit, metric = row["unit"], row["metric"]
+        cells = [compare_figure(row[k], unit) if k in row else "-"
+                 for k in ("pytorch_float32", "pytorch_bf16", "ember_float32", "ember_bf16")]
+        ratios = [compare_relative(metric, row.get(k))
+                  for k in ("ember_bf16_vs_pytorch_bf16", "ember_bf16_vs_ember_float32")]
+        out.append("| %s [%s] | %s | %s |" % (row["label"], unit, " | ".join(cells), " | ".join(ratios)))
+    out.append("")
+    return out
+
+
+def profile_section(results, targets, cpu):
+    data, path = load_json(results, "bench_profile.json")
+    if data is None:
+        return []
+    step, yard, flops = data["step_ms"], data["yardstick_ms"], data["gemm_flops"]
+    out = ["### Where the time of a training step goes\n",
+           "- Command: `%s` (%s)" % (data["command"], path),
+           "- The reference CNN's training step (batch %d, Adadelta), %d threads%s, under ember's profiler: the "
+           "median over %d steps of each layer's time per phase, next to the yardstick time of the GEMMs that "
+           "layer does (Eigen's GEMM on the same matrix shapes, ready-made operands, split over samples as the "
+           "kernel splits them); shares are of the profiled step. A layer's time beyond its yardstick is im2col, "
+           "col2im, bias, copies and "
+           "allocation; `engine` is backward() minus the nodes' own rules.\n" % (
+               data["batch"], data["threads"], ", %s" % data["precision"] if "precision" in data else "",
+               data.get("steps", 0)),
+           "| layer | phase | ms | share of step | yardstick ms | GEMM GFLOP | GEMMs |",
+           "|---|---|---|---|---|---|---|"]
+    for r in data["rows"]:
+        out.append("| %s | %s | %.3f | %.1f%% | %s | %s | %s |" % (
+            r["layer"], r["phase"], r["ms"], 100 * r["share"], "%.3f" % r["yardstick_ms"] if r["yardstick_ms"] else "",
+            "%.3f" % (r["gemm_flops"] / 1e9) if r["gemm_flops"] else "", "; ".join(r.get("gemms", []))))
+    out.append("| **step** (without the profiler; profiled: %.3f ms) | | **%.3f** | | **%.3f** | **%.3f** | |" % (
+        data.get("profiled_step_ms", float("nan")), step, yard, flops / 1e9))
+    out.append("")
+    # (GEMM FLOPs / step time) / (GEMM FLOPs / summed yardstick times) = summed yardstick times / step time
+    efficiency = yard / step
+    out.append("The step's GEMM work runs at %.1f GFLOP/s over the whole step, against %.1f GFLOP/s for the same "
+               "GEMMs alone (the yardstick): **efficiency %.0f%%** (summed yardstick times / step time).\n" % (
+                   flops / step / 1e6, flops / yard / 1e6, 100 * efficiency))
+    return out
+
+
+def compile_section(results, targets, cpu):
     data, path = load_json(results, "compile_time.json")
     if data is None:
         return []
     units = data.get("units") or {"main.cpp": data["seconds"]}  # older files: one unit
-    out = ["## Compile time\n",
+    out = ["### Compile time\n",
            "- Command: `%s` (%s, %s), 3 runs per unit, -O3 -march=native" % (data["command"], path, data["date"]),
            "- The MNIST example is one translation unit per command (examples/mnist/*.cpp); the target "
            "applies to the slowest.\n",
@@ -265,7 +386,9 @@ def accuracy_section(results, targets):
                             ">= %.1f%%" % goal, value >= goal, source))
     out = ["## MNIST test accuracy\n",
            "Generated by `scripts/accuracy.sh` (%s); 10,000 test images, 2 threads. The time is the wall time of "
-           "`mnist train`, including the final test pass and the report. One run's accuracy scatters by about "
+           "`mnist train`, including the final test pass and the report, on the CPU that ran it (not recorded in "
+           "the file; the rows recorded before issue 13 ran on the Zen 5 of `amd-zen5-epyc`); the accuracy does "
+           "not depend on the CPU beyond float rounding. One run's accuracy scatters by about "
            "0.1 pp with the seed (in PyTorch too), so each setting is trained from three seeds (the PyTorch "
            "recipe from more, below).\n" % path,
            "| run | command | test accuracy | training time |", "|---|---|---|---|"]
@@ -314,21 +437,78 @@ def recipe_seed_study(recipe):
     return out
 
 
+def cpu_folders(root):
+    """(folder, slug) of every folder holding per-CPU results, sorted by slug; root itself when it
+    holds result files of the layout before issue 13."""
+    folders = []
+    if any(os.path.exists(os.path.join(root, name)) for name in CPU_FILES):
+        folders.append((root, None))
+    for name in sorted(os.listdir(root)):
+        path = os.path.join(root, name)
+        if os.path.isdir(path) and any(os.path.exists(os.path.join(path, f)) for f in CPU_FILES):
+            folders.append((path, name))
+    return folders
+
+
+def cpu_section(folder, slug, targets):
+    """One CPU's section: its heading, flags and tables; its targets appended to `targets`."""
+    cpu = cpu_of(folder)
+    out = ["## %s%s\n" % (cpu["model"], ": `%s`" % slug if slug else ""),
+           "- Results: `%s/`; CPU flags: %s" % (folder.rstrip("/"), flags_line(cpu))]
+    if cpu["source"] and cpu["source"] not in CPU_FILES and not cpu["source"].startswith("/proc/cpuinfo"):
+        out.append("- What is known of this CPU: %s" % cpu["source"])
+    out.append("")
+    for section in (compare_section, kernels_section, train_section, profile_section, compile_section):
+        out += section(folder, targets, cpu)
+    return cpu, out
+
+
+def targets_table(columns):
+    """columns: (heading, targets of that CPU). One row per target, one column per CPU."""
+    labels = OrderedDict()
+    for _, targets in columns:
+        for label, _, goal, _, source in targets:
+            labels.setdefault(label, (goal, source))
+    out = ["| target | goal | " + " | ".join(h for h, _ in columns) + " | from |",
+           "|---|---|" + "---|" * len(columns) + "---|"]
+    for label, (goal, source) in labels.items():
+        cells = []
+        for _, targets in columns:
+            found = [t for t in targets if t[0] == label]
+            if not found:
+                cells.append("not measured")
+            else:
+                _, value, _, met, _ = found[0]
+                cells.append("%s, %s" % (value, "met" if met else "**not met**"))
+        out.append("| %s | %s | %s | %s |" % (label, goal, " | ".join(cells), source))
+    out.append("")
+    return out
+
+
 def main():
     results = sys.argv[1] if len(sys.argv) > 1 else "benchmarks/results"
-    targets = []
-    body = []
-    body += compare_section(results, targets)
-    body += kernels_section(results, targets)
-    body += train_section(results, targets)
-    body += compile_section(results, targets)
-    body += accuracy_section(results, targets)
+    columns, body = [], []
+    for folder, slug in cpu_folders(results):
+        targets = []
+        cpu, section = cpu_section(folder, slug, targets)
+        body += section
+        if targets:
+            columns.append(("%s%s" % (cpu["model"], " `%s`" % slug if slug else ""), targets))
+    accuracy_targets = []
+    body += accuracy_section(results, accuracy_targets)
     out = ["# Benchmarks\n",
            "Generated by `benchmarks/render_report.py %s` from the files there (written by `scripts/bench.sh`, "
-           "`scripts/compare-pytorch.sh` and `scripts/accuracy.sh`); do not edit by hand.\n" % results]
-    if targets:
-        out += ["## Targets\n", "| target | measured | goal | met | from |", "|---|---|---|---|---|"]
-        for label, value, goal, met, source in targets:
+           "`scripts/compare-pytorch.sh` and `scripts/accuracy.sh`); do not edit by hand.\n" % results,
+           "Speed is kept per CPU (`%s/<cpu>/`): a figure or a ratio holds for the CPU it was measured on, and "
+           "the CPU under the project changes between sessions (AMD Zen 4, Zen 5, Intel Xeon with AVX-512/AMX). "
+           "Each CPU has a section of its own below, headed by its model and flags; accuracy does not depend on "
+           "the CPU and comes last.\n" % results.rstrip("/")]
+    if columns:
+        out += ["## Targets, per CPU\n"] + targets_table(columns)
+    if accuracy_targets:
+        out += ["Targets that do not depend on the CPU:\n", "| target | measured | goal | met | from |",
+                "|---|---|---|---|---|"]
+        for label, value, goal, met, source in accuracy_targets:
             out.append("| %s | %s | %s | %s | %s |" % (label, value, goal, "yes" if met else "**no**", source))
         out.append("")
     print("\n".join(out + body))
