@@ -3,7 +3,11 @@
 // GEMMs each layer does (Eigen's GEMM on the same matrix shapes, ready-made operands, split
 // over samples as the kernel splits them).
 //
-//   build/release/benchmarks/bench_profile [--threads N] [--steps N] [--batch N] [--out FILE.json]
+//   build/release/benchmarks/bench_profile [--threads N] [--steps N] [--batch N] [--precision float32|bf16]
+//                                          [--out FILE.json]
+//
+// With --precision bf16 the step runs under PrecisionGuard(bf16); the yardstick stays Eigen's
+// float32 GEMM, so the efficiency then says how far bf16 gets past the float32 limit.
 //
 // Efficiency of the step = (GEMM FLOPs / step time) / (GEMM FLOPs / summed yardstick times)
 //                        = summed yardstick times / step time.
@@ -98,6 +102,7 @@ std::map<std::string, std::vector<Gemm>> reference_gemms(index_t batch) {
 struct Options {
   int threads = 0, steps = 30;
   index_t batch = 64;
+  ember::Precision precision = ember::Precision::float32;
   std::string out;
 };
 
@@ -113,6 +118,7 @@ Options parse(int argc, char** argv) {
     else if (arg == "--steps") o.steps = std::stoi(value());
     else if (arg == "--batch") o.batch = std::stoll(value());
     else if (arg == "--out") o.out = value();
+    else if (arg == "--precision") o.precision = ember::parse_precision(value(), "bench_profile");
     else throw ember::ValueError("bench_profile", "unknown argument '" + arg + "'");
   }
   if (o.steps < 3 || o.batch < 1 || o.threads < 0) throw ember::ValueError("bench_profile", "bad --steps/--batch/--threads");
@@ -160,6 +166,7 @@ struct Step {
 int main(int argc, char** argv) try {
   const Options o = parse(argc, argv);
   if (o.threads > 0) ember::set_num_threads(o.threads);
+  ember::PrecisionGuard precision(o.precision);
   ember::Generator gen(1);
   Step step(gen, o.batch);
 
@@ -243,7 +250,7 @@ int main(int argc, char** argv) try {
     json << "{\n  \"command\": \"build/release/benchmarks/bench_profile";
     for (int i = 1; i < argc; ++i) json << " " << argv[i];
     json << "\",\n  \"cpu\": " << ember_bench::cpu_json() << ",\n  \"threads\": " << ember::get_num_threads()
-         << ",\n  \"batch\": " << o.batch << ",\n  \"steps\": " << o.steps << ",\n  \"step_ms\": " << 1e3 * step_seconds
+         << ",\n  \"precision\": \"" << ember::to_string(o.precision) << "\",\n  \"batch\": " << o.batch << ",\n  \"steps\": " << o.steps << ",\n  \"step_ms\": " << 1e3 * step_seconds
          << ",\n  \"profiled_step_ms\": " << 1e3 * profiled_step << ",\n  \"yardstick_ms\": " << yardstick_total
          << ",\n  \"gemm_flops\": " << gemm_flops << ",\n  \"efficiency\": " << efficiency << ",\n  \"rows\": [\n"
          << rows.str() << "\n  ]\n}\n";

@@ -252,3 +252,36 @@ TEST_CASE("the README example runs", "[autograd][docs]") {
   CHECK(mismatch(w.grad(), {0, 0, 0, 0, 0, 0}) == "");
   CHECK(w.to_vector() != before.to_vector());
 }
+
+TEST_CASE("the profiler times labelled modules forward and each node's backward under its scope", "[autograd][profiler]") {
+  ember::Generator gen(4);
+  ember::nn::Sequential<float> net;
+  net.add(std::make_shared<ember::nn::Linear<float>>(6, 5, true, gen));
+  net.add(std::make_shared<ember::nn::ReLU<float>>());
+  auto x = ember::randn<float>({3, 6}, gen);
+  CHECK(ember::profiler::active() == nullptr);
+  {
+    ember::profiler::Profile profile;
+    CHECK(ember::profiler::active() == &profile);
+    ember::nn::label_modules(profile, net);
+    ember::Tensor<float> loss;
+    {
+      ember::profiler::Scope scope("loss");
+      loss = net(x).sum();
+    }
+    loss.backward();
+    std::vector<std::string> forward, backward;
+    for (const auto& e : profile.events()) {
+      CHECK(e.seconds >= 0.0);
+      (e.phase == ember::profiler::Phase::forward ? forward : backward).push_back(e.scope + "/" + e.op);
+    }
+    // Forward events close innermost first; the root is unlabelled.
+    CHECK(forward == std::vector<std::string>{"0/0", "1/1", "loss/loss"});
+    // Backward: sum (recorded in the loss scope, outside the modules), relu, linear.
+    CHECK(backward == std::vector<std::string>{"loss/sum", "1/relu", "0/linear"});
+  }
+  CHECK(ember::profiler::active() == nullptr);
+  // Without a profile nothing is labelled.
+  auto y = net(x).sum();
+  CHECK(y.grad_fn()->scope.empty());
+}

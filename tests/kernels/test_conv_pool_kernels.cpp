@@ -135,6 +135,55 @@ TEMPLATE_TEST_CASE("conv2d kernels match the naive loops", "[kernels][conv]", fl
   }
 }
 
+// bf16 rounding of every value, in double.
+std::vector<double> rounded_to_bf16(const std::vector<double>& v) {
+  std::vector<double> r(v.size());
+  for (std::size_t i = 0; i < v.size(); ++i) r[i] = ember::kernels::round_to_bf16(static_cast<float>(v[i]));
+  return r;
+}
+
+TEST_CASE("conv2d kernels in bf16 match the naive loops on bf16-rounded operands, on every path",
+          "[kernels][conv][bf16]") {
+  std::vector<ember::kernels::Bf16Path> paths{ember::kernels::Bf16Path::portable};
+  if (ember::kernels::cpu_has_avx512_bf16()) paths.push_back(ember::kernels::Bf16Path::avx512_bf16);
+  struct Reset {
+    ~Reset() { ember::kernels::force_bf16_path(ember::kernels::Bf16Path::automatic); }
+  } reset;
+  ember::Generator gen(12);
+  auto cases = conv_cases();
+  cases.push_back({5, 4, 12, 10, 33, 3, 1, 1, 1});  // more than one tile of output channels
+  for (auto path : paths) {
+    ember::kernels::force_bf16_path(path);
+    for (const ConvCase& t : cases) {
+      ConvGeometry geo(t.c, t.h, t.w, t.k, t.k, t.stride, t.pad, t.dilation);
+      ConvShape shape{t.n, t.o, geo};
+      INFO("path " << ember::kernels::to_string(path) << " N=" << t.n << " C=" << t.c << " O=" << t.o << " k=" << t.k
+                   << " stride=" << t.stride << " pad=" << t.pad << " dilation=" << t.dilation);
+      auto in = random_values(static_cast<std::size_t>(t.n * t.c * t.h * t.w), gen);
+      auto w = random_values(static_cast<std::size_t>(t.o * t.c * t.k * t.k), gen);
+      auto b = random_values(static_cast<std::size_t>(t.o), gen);
+      auto in_t = as<float>(in), w_t = as<float>(w), b_t = as<float>(b);
+      // The GEMM operands are rounded, the bias is not.
+      const auto want = naive_conv(t, rounded_to_bf16(in), rounded_to_bf16(w), std::vector<double>(b_t.begin(), b_t.end()), geo.out_h, geo.out_w);
+      std::vector<float> out(want.size());
+      ember::kernels::conv2d_forward(in_t.data(), w_t.data(), b_t.data(), out.data(), shape, ember::Precision::bf16);
+      CHECK(max_rel_error(out, want) < 1e-5);
+
+      auto g = random_values(want.size(), gen);
+      auto g_t = as<float>(g);
+      std::vector<double> din, dw, db, unused_din, unused_dw;
+      naive_conv_backward(t, rounded_to_bf16(in), rounded_to_bf16(w), rounded_to_bf16(g), geo.out_h, geo.out_w, din, dw, db);
+      naive_conv_backward(t, in, w, std::vector<double>(g_t.begin(), g_t.end()), geo.out_h, geo.out_w, unused_din, unused_dw, db);  // bias: float32
+      std::vector<float> din_t(din.size(), 7.0f), dw_t(dw.size(), 7.0f), db_t(db.size(), 7.0f);
+      ember::kernels::conv2d_backward(in_t.data(), w_t.data(), g_t.data(), din_t.data(), dw_t.data(), db_t.data(), shape,
+                                      ember::Precision::bf16);
+      CHECK(max_rel_error(din_t, din) < 1e-5);
+      CHECK(max_rel_error(dw_t, dw) < 1e-5);
+      CHECK(max_rel_error(db_t, db) < 1e-5);
+    }
+  }
+}
+
 TEST_CASE("im2col followed by col2im multiplies each input by its use count", "[kernels][conv]") {
   // <im2col(x), ones> = <x, col2im(ones)>: col2im is the adjoint of im2col.
   ember::Generator gen(3);

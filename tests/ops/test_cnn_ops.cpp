@@ -123,3 +123,82 @@ TEST_CASE("flatten keeps the batch dimension", "[ops][reshape]") {
   CHECK(x.flatten(1).shape() == Shape{4, 9216});
   require_gradcheck([](const auto& v) { return v[0].flatten(1); }, {randn({2, 3, 2, 2})});
 }
+
+namespace {
+
+// A float tensor from a double one, every value rounded to bf16 when asked.
+Tensor<float> as_float(const Tensor<double>& t, bool bf16 = false) {
+  std::vector<float> v;
+  for (double x : t.to_vector()) v.push_back(bf16 ? ember::kernels::round_to_bf16(static_cast<float>(x)) : static_cast<float>(x));
+  return Tensor<float>::from_vector(v, t.shape());
+}
+
+// Values and gradients of linear at float32 on bf16-rounded operands: the bf16 reference.
+struct LinearRun {
+  Tensor<float> y, dx, dw, db;
+};
+
+LinearRun run_linear(const Tensor<float>& x0, const Tensor<float>& w0, const Tensor<float>& b0, const Tensor<float>& g) {
+  auto x = x0.detach().requires_grad_(), w = w0.detach().requires_grad_(), b = b0.detach().requires_grad_();
+  auto y = ember::linear(x, w, b);
+  y.backward(g);
+  return {y.detach(), x.grad(), w.grad(), b.grad()};
+}
+
+}  // namespace
+
+TEST_CASE("linear under PrecisionGuard(bf16): float32 sums of bf16-rounded operands, bias in float32",
+          "[ops][linear][bf16]") {
+  auto x = randn({6, 40}), w = randn({5, 40}), b = randn({5}), g = randn({6, 5});
+  LinearRun bf16;
+  {
+    ember::PrecisionGuard guard(ember::Precision::bf16);
+    bf16 = run_linear(as_float(x), as_float(w), as_float(b), as_float(g));
+  }
+  CHECK(ember::matmul_precision() == ember::Precision::float32);  // restored
+  // The reference: forward on rounded x and W; dx = round(g) round(W), dW = round(g)^T round(x), db = sum g.
+  auto xr = as_float(x, true), wr = as_float(w, true), gr = as_float(g, true);
+  CHECK(mismatch(bf16.y, ember::matmul(xr, wr.t()) + as_float(b), 1e-5) == "");
+  CHECK(mismatch(bf16.dx, ember::matmul(gr, wr), 1e-5) == "");
+  CHECK(mismatch(bf16.dw, ember::matmul(gr.t(), xr), 1e-5) == "");
+  CHECK(mismatch(bf16.db, as_float(g).sum(0), 1e-6) == "");
+  // And it is not the float32 result: the rounding is really there.
+  const LinearRun f32 = run_linear(as_float(x), as_float(w), as_float(b), as_float(g));
+  CHECK(mismatch(bf16.y, f32.y, 1e-6) != "");
+}
+
+TEST_CASE("conv2d's backward runs in the precision of its forward pass", "[ops][conv][bf16]") {
+  auto x = as_float(randn({3, 2, 7, 7})), w = as_float(randn({4, 2, 3, 3})), b = as_float(randn({4}));
+  auto run = [&](bool forward_bf16, bool backward_bf16) {
+    auto xi = x.detach().requires_grad_(), wi = w.detach().requires_grad_(), bi = b.detach().requires_grad_();
+    Tensor<float> y;
+    {
+      ember::PrecisionGuard guard(forward_bf16 ? ember::Precision::bf16 : ember::Precision::float32);
+      y = ember::conv2d(xi, wi, bi, {1, 1, 1});
+    }
+    ember::PrecisionGuard guard(backward_bf16 ? ember::Precision::bf16 : ember::Precision::float32);
+    (y * y).sum().backward();
+    return std::vector<std::vector<float>>{y.to_vector(), xi.grad().to_vector(), wi.grad().to_vector()};
+  };
+  const auto all_bf16 = run(true, true), forward_only = run(true, false), f32 = run(false, false), backward_only = run(false, true);
+  CHECK(forward_only == all_bf16);
+  CHECK(backward_only == f32);
+  CHECK(all_bf16 != f32);
+}
+
+TEST_CASE("bf16 precision leaves double tensors in double", "[ops][bf16]") {
+  auto x = randn({2, 3, 6, 6}), w = randn({4, 3, 3, 3}), lw = randn({5, 64});
+  auto plain_conv = ember::conv2d(x, w), plain_linear = ember::linear(plain_conv.flatten(1), lw);
+  ember::PrecisionGuard guard(ember::Precision::bf16);
+  CHECK(ember::conv2d(x, w).to_vector() == plain_conv.to_vector());
+  CHECK(ember::linear(plain_conv.flatten(1), lw).to_vector() == plain_linear.to_vector());
+  // And gradients stay exact: gradcheck in double passes under the guard.
+  require_gradcheck([](const auto& v) { return ember::linear(v[0], v[1]); }, {randn({3, 4}), randn({2, 4})});
+}
+
+TEST_CASE("parse_precision names the accepted values", "[ops][bf16]") {
+  CHECK(ember::parse_precision("bf16") == ember::Precision::bf16);
+  CHECK(ember::parse_precision("float32") == ember::Precision::float32);
+  CHECK_THROWS_WITH(ember::parse_precision("fp16", "mnist"), Equals("mnist: expected precision 'float32' or 'bf16', got 'fp16'"));
+  CHECK(std::string(ember::to_string(ember::Precision::bf16)) == "bf16");
+}

@@ -4,6 +4,7 @@
 // threads; a single sample (batch-1 inference) splits its output pixels instead.
 
 #include <algorithm>
+#include <type_traits>
 #include <vector>
 
 #include <Eigen/Core>
@@ -36,7 +37,18 @@ struct ConvShape {
 // the bits do not depend on the thread count.
 inline constexpr index_t kPixelsPerBlock = 96;
 
-// out[n] = W x im2col(x[n]) + bias. bias may be null.
+// y[o, l] += bias[o] for each of `rows` rows of length `cols`; nothing when bias is null.
+template <class T>
+void add_bias_rows(T* y, const T* bias, index_t rows, index_t cols) {
+  if (!bias) return;
+  for (index_t o = 0; o < rows; ++o) {
+    T* row = y + o * cols;
+    for (index_t l = 0; l < cols; ++l) row[l] += bias[o];
+  }
+}
+
+// out[n] = W x im2col(x[n]) + bias. bias may be null. With Precision::bf16 (float only) the
+// GEMM takes bf16 operands and sums in float32 (gemm_bf16); bias stays float32.
 template <class T>
 void conv2d_forward(const T* x, const T* weight, const T* bias, T* out, const ConvShape& s,
                     Precision precision = Precision::float32) {
@@ -44,6 +56,14 @@ void conv2d_forward(const T* x, const T* weight, const T* bias, T* out, const Co
   const index_t K = s.weight_cols(), L = s.out_plane(), O = s.out_channels;
   const index_t pixel_blocks = (L + kPixelsPerBlock - 1) / kPixelsPerBlock;
   const double work_per_pixel_block = 2.0 * static_cast<double>(O * K * kPixelsPerBlock);
+  const bool bf16 = std::is_same_v<T, float> && precision == Precision::bf16;
+  if (bf16 && s.batch == 1) {  // the bf16 GEMM splits its output columns over the threads itself
+    T* col = thread_workspace<T>(static_cast<std::size_t>(K * L));
+    im2col(x, g, col);
+    gemm(precision, weight, false, col, false, out, O, K, L);
+    add_bias_rows(out, bias, O, L);
+    return;
+  }
   if (s.batch == 1 && threads_for(pixel_blocks, work_per_pixel_block) > 1) {
     // One sample (batch-1 inference): the threads share its output pixels, each packing only
     // its own columns of im2col. Eigen's own GEMM threading was slower here (measured).
@@ -67,12 +87,8 @@ void conv2d_forward(const T* x, const T* weight, const T* bias, T* out, const Co
     for (index_t n = begin; n < end; ++n) {
       im2col(x + n * g.input_size(), g, col);
       T* y = out + n * O * L;
-      gemm(weight, false, col, false, y, O, K, L);
-      if (bias)
-        for (index_t o = 0; o < O; ++o) {
-          T* row = y + o * L;
-          for (index_t l = 0; l < L; ++l) row[l] += bias[o];
-        }
+      gemm(precision, weight, false, col, false, y, O, K, L);
+      add_bias_rows(y, bias, O, L);
     }
   });
 }
@@ -81,7 +97,7 @@ void conv2d_forward(const T* x, const T* weight, const T* bias, T* out, const Co
 // addition, and so the result, does not depend on the number of threads.
 inline constexpr index_t kSamplesPerGradBlock = 4;
 
-// Gradients of conv2d_forward given grad_out [N, O, OH, OW]. Any of grad_x, grad_w,
+// Gradients of conv2d_forward given grad_out [N, O, OH, OW], their GEMMs in `precision`. Any of grad_x, grad_w,
 // grad_b may be null (not needed). Weight and bias gradients are summed per block of
 // samples, then the blocks are added in order: the same bits for any thread count.
 template <class T>
@@ -90,6 +106,7 @@ void conv2d_backward(const T* x, const T* weight, const T* grad_out, T* grad_x, 
   const ConvGeometry& g = s.geometry;
   const index_t K = s.weight_cols(), L = s.out_plane(), O = s.out_channels;
   const index_t blocks = (s.batch + kSamplesPerGradBlock - 1) / kSamplesPerGradBlock;
+  const bool bf16 = std::is_same_v<T, float> && precision == Precision::bf16;  // partial sums hold dW^T then
   std::vector<T, Eigen::aligned_allocator<T>> partial_w(grad_w ? static_cast<std::size_t>(blocks * O * K) : 0, T(0));
   std::vector<T> partial_b(grad_b ? static_cast<std::size_t>(blocks * O) : 0, T(0));
 
@@ -104,14 +121,17 @@ void conv2d_backward(const T* x, const T* weight, const T* grad_out, T* grad_x, 
         const T* dy = grad_out + n * O * L;
         if (grad_x) {  // dcol = W^T dy, then scatter back into the image
           T* dcol = thread_workspace<T>(static_cast<std::size_t>(K * L), 1);
-          gemm(weight, true, dy, false, dcol, K, O, L);
+          gemm(precision, weight, true, dy, false, dcol, K, O, L);
           T* dx = grad_x + n * g.input_size();
           std::fill(dx, dx + g.input_size(), T(0));
           col2im(dcol, g, dx);
         }
-        if (dw) {  // dW += dy col^T
+        if (dw) {  // dW += dy col^T; in bf16 dW^T += col dy^T, the faster shape for its packing
           im2col(x + n * g.input_size(), g, col);
-          gemm(dy, false, col, true, dw, O, L, K, /*accumulate=*/true);
+          if (bf16)
+            gemm(precision, col, false, dy, true, dw, K, L, O, /*accumulate=*/true);
+          else
+            gemm(dy, false, col, true, dw, O, L, K, /*accumulate=*/true);
         }
         if (db)
           for (index_t o = 0; o < O; ++o)
@@ -124,6 +144,11 @@ void conv2d_backward(const T* x, const T* weight, const T* grad_out, T* grad_x, 
     std::copy(partial_w.begin(), partial_w.begin() + O * K, grad_w);
     for (index_t block = 1; block < blocks; ++block)
       for (index_t i = 0; i < O * K; ++i) grad_w[i] += partial_w[static_cast<std::size_t>(block * O * K + i)];
+    if (bf16) {  // grad_w holds dW^T [K x O]: transpose it in place through a copy
+      std::vector<T> transposed(grad_w, grad_w + O * K);
+      for (index_t kk = 0; kk < K; ++kk)
+        for (index_t o = 0; o < O; ++o) grad_w[o * K + kk] = transposed[static_cast<std::size_t>(kk * O + o)];
+    }
   }
   if (grad_b) {
     std::copy(partial_b.begin(), partial_b.begin() + O, grad_b);

@@ -2,10 +2,13 @@
 // Matrix products on raw row-major buffers through Eigen maps.
 
 #include <algorithm>
+#include <type_traits>
 
 #include <Eigen/Core>
 
+#include "ember/core/precision.hpp"
 #include "ember/core/shape.hpp"
+#include "ember/kernels/gemm_bf16.hpp"
 #include "ember/kernels/parallel.hpp"
 
 namespace ember::kernels {
@@ -31,6 +34,16 @@ void gemm(const T* a, bool trans_a, const T* b, bool trans_b, T* c, index_t m, i
     C.noalias() += A * B.transpose();
   else
     C.noalias() += A.transpose() * B.transpose();
+}
+
+// gemm() in the given precision: bf16 operands with float32 sums for float matrices when asked
+// (gemm_bf16), else in T. Double matrices always compute in double.
+template <class T>
+void gemm(Precision precision, const T* a, bool trans_a, const T* b, bool trans_b, T* c, index_t m, index_t k,
+          index_t n, bool accumulate = false) {
+  if constexpr (std::is_same_v<T, float>)
+    if (precision == Precision::bf16) return gemm_bf16(a, trans_a, b, trans_b, c, m, k, n, accumulate);
+  gemm(a, trans_a, b, trans_b, c, m, k, n, accumulate);
 }
 
 // Output columns per block of gemm_abt's few-row path.

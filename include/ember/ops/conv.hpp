@@ -39,6 +39,9 @@ kernels::ConvShape conv_shape(const Tensor<T>& input, const Tensor<T>& weight, c
 }  // namespace detail
 
 // input [N, C, H, W], weight [O, C, KH, KW], bias [O] or undefined -> [N, O, OH, OW].
+// Under PrecisionGuard(Precision::bf16) a float conv2d runs its GEMMs (forward and backward)
+// on bf16 operands with float32 sums. Throws ShapeError/ValueError for shapes or settings
+// that do not fit.
 template <class T>
 Tensor<T> conv2d(const Tensor<T>& input, const Tensor<T>& weight, const Tensor<T>& bias = Tensor<T>(),
                  Conv2dParams params = {}) {
@@ -46,17 +49,18 @@ Tensor<T> conv2d(const Tensor<T>& input, const Tensor<T>& weight, const Tensor<T
   Tensor<T> x = kernels::make_contiguous(input).detach(), w = kernels::make_contiguous(weight).detach();
   Tensor<T> b = bias.defined() ? kernels::make_contiguous(bias).detach() : Tensor<T>();
   Tensor<T> out = Tensor<T>::uninitialized(Shape{s.batch, s.out_channels, s.geometry.out_h, s.geometry.out_w});
-  kernels::conv2d_forward(x.data(), w.data(), b.defined() ? b.data() : nullptr, out.data(), s);
+  const Precision precision = matmul_precision();  // the backward pass keeps it
+  kernels::conv2d_forward(x.data(), w.data(), b.defined() ? b.data() : nullptr, out.data(), s, precision);
 
   std::vector<Tensor<T>> inputs{input, weight};
   if (bias.defined()) inputs.push_back(bias);
-  return record<T>("conv2d", out, inputs, [x, w, s](const Tensor<T>& g, const Node<T>& self) {
+  return record<T>("conv2d", out, inputs, [x, w, s, precision](const Tensor<T>& g, const Node<T>& self) {
     Tensor<T> dy = kernels::make_contiguous(g), dx, dw, db;
     if (self.needs_grad(0)) dx = Tensor<T>::uninitialized(x.shape());
     if (self.needs_grad(1)) dw = Tensor<T>::uninitialized(w.shape());
     if (self.inputs.size() > 2 && self.needs_grad(2)) db = Tensor<T>::uninitialized(Shape{s.out_channels});
     kernels::conv2d_backward(x.data(), w.data(), dy.data(), dx.defined() ? dx.data() : nullptr,
-                             dw.defined() ? dw.data() : nullptr, db.defined() ? db.data() : nullptr, s);
+                             dw.defined() ? dw.data() : nullptr, db.defined() ? db.data() : nullptr, s, precision);
     return std::vector<Tensor<T>>{dx, dw, db};
   });
 }

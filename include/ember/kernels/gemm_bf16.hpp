@@ -1,0 +1,312 @@
+#pragma once
+// bf16 mixed-precision GEMM: C[m x n] = op(A) op(B) (+ C), the operands rounded to bf16 (round
+// to nearest even, kernels/bf16.hpp) while they are packed, the products accumulated in float32.
+//
+// Layout (the dot-product instruction multiplies pairs along k, vdpbf16ps):
+//  - A becomes a bf16 row-major copy [m x 2*pairs] (k padded with a zero to even); the
+//    micro-kernel broadcasts one 32-bit pair A[i][2p..2p+1] per row.
+//  - B is packed per panel of kPanel = 32 columns: word [p][j] holds B[2p][j] (low half) and
+//    B[2p+1][j] (high half), so one 64-byte load gives 16 columns' pairs.
+//  - The micro-kernel keeps kRows x 32 float accumulators (24 of the 32 vector registers) and
+//    walks k in chunks of kPairsPerChunk pairs, so the B panel chunk stays in L1.
+// Each C element is summed in the same order (k ascending, the high half of a pair before the
+// low half, as the instruction does) by one thread, on every path: the AVX512_BF16 path and
+// the portable one give the same bits (but for sums that fall into float32's denormal range,
+// which the instruction flushes to zero), and the thread count never changes a result.
+//
+// Paths, chosen at run time (a header-only library cannot rely on the consumer's -march):
+// AVX512_BF16 (function target attributes, __builtin_cpu_supports), else portable C++.
+// force_bf16_path() pins one, so that tests exercise the fallback on every machine.
+
+#include <algorithm>
+#include <cstdint>
+#include <vector>
+
+#include "ember/core/error.hpp"
+#include "ember/core/shape.hpp"
+#include "ember/kernels/bf16.hpp"
+#include "ember/kernels/parallel.hpp"
+
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+#include <immintrin.h>
+#define EMBER_HAVE_X86_BF16_PATH 1
+#define EMBER_TARGET_AVX512_BF16 __attribute__((target("avx512f,avx512bw,avx512bf16")))
+#else
+#define EMBER_HAVE_X86_BF16_PATH 0
+#endif
+
+namespace ember::kernels {
+
+enum class Bf16Path { automatic, portable, avx512_bf16 };
+
+inline const char* to_string(Bf16Path p) {
+  switch (p) {
+    case Bf16Path::portable: return "portable";
+    case Bf16Path::avx512_bf16: return "avx512_bf16";
+    default: return "automatic";
+  }
+}
+
+// Whether this CPU can run the AVX512_BF16 path.
+inline bool cpu_has_avx512_bf16() {
+#if EMBER_HAVE_X86_BF16_PATH
+  static const bool has = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+                          __builtin_cpu_supports("avx512bf16");
+  return has;
+#else
+  return false;
+#endif
+}
+
+namespace detail {
+inline Bf16Path& forced_bf16_path() {
+  static Bf16Path path = Bf16Path::automatic;
+  return path;
+}
+}  // namespace detail
+
+// Pins the path of every bf16 GEMM (automatic: the fastest the CPU has). Not thread-safe: call
+// it while no GEMM runs (tests, benchmarks). Throws ValueError for a path the CPU lacks.
+inline void force_bf16_path(Bf16Path path) {
+  EMBER_CHECK(path != Bf16Path::avx512_bf16 || cpu_has_avx512_bf16(), ValueError, "force_bf16_path",
+              "this CPU has no AVX512_BF16 instructions");
+  detail::forced_bf16_path() = path;
+}
+
+// The path the next bf16 GEMM takes.
+inline Bf16Path active_bf16_path() {
+  const Bf16Path forced = detail::forced_bf16_path();
+  if (forced != Bf16Path::automatic) return forced;
+  return cpu_has_avx512_bf16() ? Bf16Path::avx512_bf16 : Bf16Path::portable;
+}
+
+namespace bf16_gemm {
+
+inline constexpr index_t kRows = 12;            // rows of C per micro-kernel call
+inline constexpr index_t kPanel = 32;           // columns of C per micro-kernel call (two vectors)
+inline constexpr index_t kPairsPerChunk = 192;  // k pairs per pass: a 24 KB B chunk stays in L1
+
+// Element (i, j) of a float matrix at data[i * row_stride + j * col_stride].
+struct View {
+  const float* data;
+  index_t row_stride, col_stride;
+  float at(index_t i, index_t j) const { return data[i * row_stride + j * col_stride]; }
+};
+
+// dst [rows x 2*pairs] bf16, row-major, from src (zero beyond src's `cols`).
+inline void convert_rows_portable(View src, index_t rows, index_t cols, index_t pairs, bf16_bits* dst) {
+  const index_t ld = 2 * pairs;
+  for (index_t i = 0; i < rows; ++i) {
+    bf16_bits* row = dst + i * ld;
+    for (index_t j = 0; j < cols; ++j) row[j] = to_bf16(src.at(i, j));
+    std::fill(row + cols, row + ld, bf16_bits(0));
+  }
+}
+
+// panel [pairs x kPanel] words: B[2p][j0 + j] | B[2p + 1][j0 + j] << 16, zero outside B.
+inline void pack_panel_portable(View b, index_t k, index_t j0, index_t cols, index_t pairs, std::uint32_t* panel) {
+  for (index_t p = 0; p < pairs; ++p)
+    for (index_t j = 0; j < kPanel; ++j) {
+      const bool inside = j < cols;
+      const float lo = inside ? b.at(2 * p, j0 + j) : 0.0f;
+      const float hi = inside && 2 * p + 1 < k ? b.at(2 * p + 1, j0 + j) : 0.0f;
+      panel[p * kPanel + j] = bf16_pair(lo, hi);
+    }
+}
+
+// The instruction's order: the high pair product first, then the low one (each exact in float).
+inline float dot_pair(float acc, std::uint32_t a, std::uint32_t b) {
+  acc += from_bf16(static_cast<bf16_bits>(a >> 16)) * from_bf16(static_cast<bf16_bits>(b >> 16));
+  acc += from_bf16(static_cast<bf16_bits>(a & 0xFFFFu)) * from_bf16(static_cast<bf16_bits>(b & 0xFFFFu));
+  return acc;
+}
+
+// C[rows x cols] = (C +) the sum over this chunk of A rows (pairs words each, row stride lda words) x panel chunk.
+inline void micro_portable(index_t pairs, const std::uint32_t* a, index_t lda, index_t rows, const std::uint32_t* panel,
+                           float* c, index_t ldc, index_t cols, bool load_c) {
+  for (index_t i = 0; i < rows; ++i) {
+    float acc[kPanel] = {};
+    for (index_t p = 0; p < pairs; ++p) {
+      const std::uint32_t av = a[i * lda + p];
+      for (index_t j = 0; j < kPanel; ++j) acc[j] = dot_pair(acc[j], av, panel[p * kPanel + j]);
+    }
+    for (index_t j = 0; j < cols; ++j) c[i * ldc + j] = load_c ? c[i * ldc + j] + acc[j] : acc[j];
+  }
+}
+
+#if EMBER_HAVE_X86_BF16_PATH
+// Row-major float rows -> bf16 rows, 32 at a time with the conversion instruction.
+EMBER_TARGET_AVX512_BF16 inline void convert_rows_avx512(View src, index_t rows, index_t cols, index_t pairs,
+                                                         bf16_bits* dst) {
+  if (src.col_stride != 1) {
+    convert_rows_portable(src, rows, cols, pairs, dst);
+    return;
+  }
+  const index_t ld = 2 * pairs;
+  for (index_t i = 0; i < rows; ++i) {
+    const float* row = src.data + i * src.row_stride;
+    bf16_bits* out = dst + i * ld;
+    for (index_t j = 0; j < ld; j += 32) {
+      const index_t left = cols - j;
+      const __mmask16 lo_mask = left >= 16 ? 0xFFFF : left <= 0 ? 0 : static_cast<__mmask16>((1u << left) - 1);
+      const __mmask16 hi_mask = left >= 32 ? 0xFFFF : left <= 16 ? 0 : static_cast<__mmask16>((1u << (left - 16)) - 1);
+      const __m512 lo = _mm512_maskz_loadu_ps(lo_mask, row + j), hi = _mm512_maskz_loadu_ps(hi_mask, row + j + 16);
+      const __m512i words = (__m512i)_mm512_cvtne2ps_pbh(hi, lo);
+      const index_t store = std::min<index_t>(32, ld - j);
+      _mm512_mask_storeu_epi16(out + j, store >= 32 ? ~__mmask32(0) : static_cast<__mmask32>((1u << store) - 1), words);
+    }
+  }
+}
+
+// Packs a panel from B stored row-major along n (col_stride 1): rows 2p and 2p+1 are loaded
+// 16 columns at a time, converted together and interleaved into pairs.
+EMBER_TARGET_AVX512_BF16 inline void pack_panel_rows_avx512(View b, index_t k, index_t j0, index_t cols,
+                                                            index_t pairs, std::uint32_t* panel) {
+  // Word j of the result takes bf16 j of the low row and bf16 j of the high row.
+  alignas(64) static const std::uint16_t interleave_index[32] = {0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23,
+                                                                 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31};
+  const __m512i interleave = _mm512_load_si512(interleave_index);
+  for (index_t half = 0; half < 2; ++half) {
+    const index_t left = cols - 16 * half;
+    const __mmask16 mask = left >= 16 ? 0xFFFF : left <= 0 ? 0 : static_cast<__mmask16>((1u << left) - 1);
+    const float* base = b.data + (j0 + 16 * half) * b.col_stride;
+    for (index_t p = 0; p < pairs; ++p) {
+      const __m512 lo = _mm512_maskz_loadu_ps(mask, base + 2 * p * b.row_stride);
+      const __m512 hi = 2 * p + 1 < k ? _mm512_maskz_loadu_ps(mask, base + (2 * p + 1) * b.row_stride) : _mm512_setzero_ps();
+      const __m512i both = (__m512i)_mm512_cvtne2ps_pbh(hi, lo);  // 16 low-row bf16, then 16 high-row bf16
+      _mm512_storeu_si512(panel + p * kPanel + 16 * half, _mm512_permutexvar_epi16(interleave, both));
+    }
+  }
+}
+
+// Packs a panel from a bf16 copy of B^T (row j of the copy is column j of B, pairs adjacent):
+// one gather of 16 words per half panel and pair.
+EMBER_TARGET_AVX512_BF16 inline void pack_panel_gather_avx512(const std::uint32_t* bt, index_t ld_words, index_t cols,
+                                                              index_t pairs, std::uint32_t* panel) {
+  for (index_t half = 0; half < 2; ++half) {
+    const index_t left = cols - 16 * half;
+    const __mmask16 mask = left >= 16 ? 0xFFFF : left <= 0 ? 0 : static_cast<__mmask16>((1u << left) - 1);
+    const __m512i offsets = _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+                                               _mm512_set1_epi32(static_cast<int>(ld_words)));
+    const std::uint32_t* base = bt + 16 * half * ld_words;
+    for (index_t p = 0; p < pairs; ++p) {
+      const __m512i words = _mm512_mask_i32gather_epi32(_mm512_setzero_si512(), mask, offsets, base + p, 4);
+      _mm512_storeu_si512(panel + p * kPanel + 16 * half, words);
+    }
+  }
+}
+
+// kRows x 32 accumulators; rows beyond `rows` repeat the last row and are not stored.
+EMBER_TARGET_AVX512_BF16 inline void micro_avx512(index_t pairs, const std::uint32_t* a, index_t lda, index_t rows,
+                                                  const std::uint32_t* panel, float* c, index_t ldc, index_t cols,
+                                                  bool load_c) {
+  const std::uint32_t* row[kRows];
+  for (index_t i = 0; i < kRows; ++i) row[i] = a + std::min(i, rows - 1) * lda;
+  __m512 acc[kRows][2];
+  for (index_t i = 0; i < kRows; ++i) acc[i][0] = acc[i][1] = _mm512_setzero_ps();
+  for (index_t p = 0; p < pairs; ++p) {
+    const __m512bh b0 = (__m512bh)_mm512_loadu_si512(panel + p * kPanel);
+    const __m512bh b1 = (__m512bh)_mm512_loadu_si512(panel + p * kPanel + 16);
+    for (index_t i = 0; i < kRows; ++i) {
+      const __m512bh av = (__m512bh)_mm512_set1_epi32(static_cast<int>(row[i][p]));
+      acc[i][0] = _mm512_dpbf16_ps(acc[i][0], av, b0);
+      acc[i][1] = _mm512_dpbf16_ps(acc[i][1], av, b1);
+    }
+  }
+  const __mmask16 m0 = cols >= 16 ? 0xFFFF : static_cast<__mmask16>((1u << cols) - 1);
+  const __mmask16 m1 = cols >= 32 ? 0xFFFF : cols <= 16 ? 0 : static_cast<__mmask16>((1u << (cols - 16)) - 1);
+  for (index_t i = 0; i < rows; ++i) {
+    float* out = c + i * ldc;
+    __m512 v0 = acc[i][0], v1 = acc[i][1];
+    if (load_c) {  // C + (sum over this chunk): the chunk's sum is added once, in k order
+      v0 = _mm512_add_ps(_mm512_maskz_loadu_ps(m0, out), v0);
+      v1 = _mm512_add_ps(_mm512_maskz_loadu_ps(m1, out + 16), v1);
+    }
+    _mm512_mask_storeu_ps(out, m0, v0);
+    _mm512_mask_storeu_ps(out + 16, m1, v1);
+  }
+}
+#endif
+
+// Per-thread scratch that only grows.
+template <class U>
+U* scratch(std::size_t elements, int slot) {
+  thread_local std::vector<U> buffers[2];
+  auto& buffer = buffers[slot];
+  if (buffer.size() < elements) buffer.resize(elements);
+  return buffer.data();
+}
+
+}  // namespace bf16_gemm
+
+// C[m x n] = op(A) * op(B) (+ C when accumulate), op transposing when asked; A is stored [m x k]
+// (or [k x m] when trans_a), B [k x n] (or [n x k] when trans_b), all row-major, as gemm().
+// The operands are rounded to bf16, the products summed in float32 (see the top of this file).
+// Output columns are split over the threads in whole panels when called outside a parallel
+// region; inside one (a per-sample convolution) it runs on the calling thread.
+inline void gemm_bf16(const float* a, bool trans_a, const float* b, bool trans_b, float* c, index_t m, index_t k,
+                      index_t n, bool accumulate = false) {
+  using namespace bf16_gemm;
+  if (m <= 0 || n <= 0) return;
+  if (k <= 0) {
+    if (!accumulate) std::fill(c, c + m * n, 0.0f);
+    return;
+  }
+  const bool vector_path = active_bf16_path() == Bf16Path::avx512_bf16;
+  const index_t pairs = (k + 1) / 2;
+  const View A{a, trans_a ? 1 : k, trans_a ? m : 1};
+  const View B{b, trans_b ? 1 : n, trans_b ? k : 1};
+
+  // A as bf16 rows of `pairs` words.
+  std::uint32_t* a_words = scratch<std::uint32_t>(static_cast<std::size_t>(m * pairs), 1);
+  auto* a_bf16 = reinterpret_cast<bf16_bits*>(a_words);
+#if EMBER_HAVE_X86_BF16_PATH
+  if (vector_path)
+    convert_rows_avx512(A, m, k, pairs, a_bf16);
+  else
+#endif
+    convert_rows_portable(A, m, k, pairs, a_bf16);
+
+  // B stored [n x k] (trans_b): a bf16 copy of its rows, which the vector path gathers from.
+  std::vector<std::uint32_t> bt_words;
+#if EMBER_HAVE_X86_BF16_PATH
+  if (vector_path && trans_b) {
+    bt_words.resize(static_cast<std::size_t>(n * pairs));
+    convert_rows_avx512(View{b, k, 1}, n, k, pairs, reinterpret_cast<bf16_bits*>(bt_words.data()));
+  }
+#endif
+
+  const index_t panels = (n + kPanel - 1) / kPanel;
+  const double work_per_panel = 2.0 * static_cast<double>(m) * static_cast<double>(k) * kPanel;
+  parallel_blocks(panels, work_per_panel, [&](index_t first, index_t last, int) {
+    std::uint32_t* panel = scratch<std::uint32_t>(static_cast<std::size_t>(pairs * kPanel), 0);
+    for (index_t q = first; q < last; ++q) {
+      const index_t j0 = q * kPanel, cols = std::min(kPanel, n - j0);
+#if EMBER_HAVE_X86_BF16_PATH
+      if (vector_path && trans_b)
+        pack_panel_gather_avx512(bt_words.data() + j0 * pairs, pairs, cols, pairs, panel);
+      else if (vector_path)
+        pack_panel_rows_avx512(B, k, j0, cols, pairs, panel);
+      else
+#endif
+        pack_panel_portable(B, k, j0, cols, pairs, panel);
+      for (index_t p0 = 0; p0 < pairs; p0 += kPairsPerChunk) {
+        const index_t chunk = std::min(kPairsPerChunk, pairs - p0);
+        const bool load_c = accumulate || p0 > 0;
+        for (index_t i0 = 0; i0 < m; i0 += kRows) {
+          const index_t rows = std::min(kRows, m - i0);
+          const std::uint32_t* a_rows = a_words + i0 * pairs + p0;
+          float* c_tile = c + i0 * n + j0;
+#if EMBER_HAVE_X86_BF16_PATH
+          if (vector_path)
+            micro_avx512(chunk, a_rows, pairs, rows, panel + p0 * kPanel, c_tile, n, cols, load_c);
+          else
+#endif
+            micro_portable(chunk, a_rows, pairs, rows, panel + p0 * kPanel, c_tile, n, cols, load_c);
+        }
+      }
+    }
+  });
+}
+
+}  // namespace ember::kernels
