@@ -51,6 +51,8 @@ inline ember::data::Dataset load_test_set(const std::string& data_dir, long limi
 
 inline int run_evaluate(const EvaluateSettings& s) {
   if (s.threads > 0) ember::set_num_threads(static_cast<int>(s.threads));
+  // conv/linear GEMMs in bf16 for the whole run when asked (training, validation, test pass).
+  const ember::PrecisionGuard precision(ember::parse_precision(s.precision, "mnist"));
   Net<float> net;
   const auto metadata = ember::io::load_model(net, s.model_path, architecture_name(s.model));
   const ember::data::Dataset test = load_test_set(s.data_dir, s.limit);

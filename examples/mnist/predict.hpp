@@ -36,6 +36,7 @@ inline int run_predict(const PredictSettings& s) {
   ember::io::load_model(net, s.model_path, architecture_name(s.arch));
   net.eval();
   ember::NoGradGuard no_grad;
+  const ember::PrecisionGuard precision(ember::parse_precision(s.precision, "mnist"));
   int failures = 0;
   for (const std::string& path : s.images) {
     try {

@@ -12,7 +12,7 @@
 namespace mnist {
 
 struct TrainSettings {
-  std::string data_dir, out_dir, optimizer, scheduler, model;
+  std::string data_dir, out_dir, optimizer, scheduler, model, precision;
   long epochs, batch_size, seed, threads, val_size, limit, checkpoint_every, interrupt_after, poison_batch;
   double lr, momentum, weight_decay, gamma;
   bool augment, resume;
@@ -34,6 +34,7 @@ inline void declare_train_options(ArgParser& p) {
   p.option("val-size", "5000", "training images held out for validation");
   p.option("limit", "0", "use only the first N training images (0: all)");
   p.option("model", "reference", "model variant: reference (PyTorch's MNIST example CNN)");
+  p.option("precision", "float32", "float32, or bf16 (conv/linear GEMMs on bf16 operands, float32 sums)");
   p.flag("augment", "random affine augmentation of training images (the default)");
   p.flag("no-augment", "train on the images as they are");
   p.flag("resume", "continue from OUT/checkpoint.safetensors");
@@ -61,6 +62,7 @@ inline TrainSettings read_train_settings(const ArgParser& p) {
   s.val_size = p.integer("val-size", 0, 59999);
   s.limit = p.integer("limit", 0, 60000);
   s.model = p.choice("model", {"reference"});
+  s.precision = p.choice("precision", {"float32", "bf16"});
   if (p.is_set("augment") && p.is_set("no-augment"))
     throw UsageError("--augment and --no-augment contradict each other");
   s.augment = !p.is_set("no-augment");
@@ -75,7 +77,8 @@ inline TrainSettings read_train_settings(const ArgParser& p) {
 inline std::string resume_key(const TrainSettings& s) {
   return "model=" + s.model + " optimizer=" + s.optimizer + " batch-size=" + std::to_string(s.batch_size) +
          " seed=" + std::to_string(s.seed) + " val-size=" + std::to_string(s.val_size) +
-         " limit=" + std::to_string(s.limit) + " scheduler=" + s.scheduler + " augment=" + (s.augment ? "1" : "0");
+         " limit=" + std::to_string(s.limit) + " scheduler=" + s.scheduler + " augment=" + (s.augment ? "1" : "0") +
+         (s.precision == "float32" ? "" : " precision=" + s.precision);  // absent in float32: older checkpoints resume
 }
 
 // The command line that repeats this training run (recorded in the model file, shown in the
@@ -88,6 +91,7 @@ inline std::string train_command(const TrainSettings& s) {
   c << " --weight-decay " << s.weight_decay << " --seed " << s.seed << " --val-size " << s.val_size;
   if (s.limit > 0) c << " --limit " << s.limit;
   c << (s.augment ? " --augment" : " --no-augment");
+  if (s.precision != "float32") c << " --precision " << s.precision;
   if (s.threads > 0) c << " --threads " << s.threads;
   return c.str();
 }
@@ -95,7 +99,7 @@ inline std::string train_command(const TrainSettings& s) {
 // ---- evaluate ----------------------------------------------------------------------------
 
 struct EvaluateSettings {
-  std::string data_dir, model_path, out_dir, model;
+  std::string data_dir, model_path, out_dir, model, precision;
   long batch_size, threads, limit;
 };
 
@@ -107,6 +111,7 @@ inline void declare_evaluate_options(ArgParser& p) {
   p.option("threads", "0", "threads (0: OMP_NUM_THREADS or all cores)");
   p.option("limit", "0", "evaluate only the first N test images (0: all)");
   p.option("arch", "reference", "model variant the file must hold");
+  p.option("precision", "float32", "float32, or bf16 (conv/linear GEMMs on bf16 operands, float32 sums)");
 }
 
 inline EvaluateSettings read_evaluate_settings(const ArgParser& p) {
@@ -114,6 +119,7 @@ inline EvaluateSettings read_evaluate_settings(const ArgParser& p) {
           p.str("model"),
           p.str("out"),
           p.choice("arch", {"reference"}),
+          p.choice("precision", {"float32", "bf16"}),
           p.integer("batch-size", 1, 65536),
           p.integer("threads", 0, 1024),
           p.integer("limit", 0, 10000)};
@@ -122,7 +128,7 @@ inline EvaluateSettings read_evaluate_settings(const ArgParser& p) {
 // ---- predict -----------------------------------------------------------------------------
 
 struct PredictSettings {
-  std::string model_path, arch;
+  std::string model_path, arch, precision;
   bool json;
   std::vector<std::string> images;
 };
@@ -130,12 +136,14 @@ struct PredictSettings {
 inline void declare_predict_options(ArgParser& p) {
   p.option("model", "runs/mnist/model.safetensors", "model file written by train");
   p.option("arch", "reference", "model variant the file must hold");
+  p.option("precision", "float32", "float32, or bf16 (conv/linear GEMMs on bf16 operands, float32 sums)");
   p.flag("json", "one JSON object per image on stdout instead of text");
   p.positionals("IMAGE");
 }
 
 inline PredictSettings read_predict_settings(const ArgParser& p) {
-  PredictSettings s{p.str("model"), p.choice("arch", {"reference"}), p.is_set("json"), p.positional()};
+  PredictSettings s{p.str("model"), p.choice("arch", {"reference"}), p.choice("precision", {"float32", "bf16"}),
+                    p.is_set("json"), p.positional()};
   if (s.images.empty()) throw UsageError("predict needs at least one image file (see mnist predict --help)");
   return s;
 }

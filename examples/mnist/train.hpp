@@ -63,6 +63,8 @@ inline EvalResult evaluate_dataset(Net<float>& net, const ember::data::Dataset& 
 inline int run_train(const TrainSettings& s) {
   namespace fs = std::filesystem;
   if (s.threads > 0) ember::set_num_threads(static_cast<int>(s.threads));
+  // conv/linear GEMMs in bf16 for the whole run when asked (training, validation, test pass).
+  const ember::PrecisionGuard precision(ember::parse_precision(s.precision, "mnist"));
   const std::string checkpoint_path = s.out_dir + "/checkpoint.safetensors";
   const std::string model_path = s.out_dir + "/model.safetensors";
 
@@ -100,7 +102,7 @@ inline int run_train(const TrainSettings& s) {
   const bool validating = val_set.size() > 0;
   std::cout << "training " << s.model << " on " << train_set.size() << " images (" << val_set.size()
             << " for validation), " << s.epochs << " epochs, batch " << s.batch_size << ", " << s.optimizer << " lr "
-            << s.lr << ", " << ember::get_num_threads() << " threads\n";
+            << s.lr << ", " << ember::get_num_threads() << " threads" << (s.precision == "bf16" ? ", bf16" : "") << "\n";
 
   long batches_this_run = 0;
   for (; state.epoch <= s.epochs; ++state.epoch, state.batch = 0) {

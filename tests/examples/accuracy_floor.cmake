@@ -1,11 +1,17 @@
 # Trains the reference CNN on the 2,000-image MNIST sample and requires at least 90% accuracy
 # on the 1,000 sample test images: a floor that catches a broken training pipeline without
 # the full data set (the full-data figures are in the README).
-# Usage: cmake -DMNIST=<binary> -DDATA=<sample dir> -DWORK=<scratch dir> -P accuracy_floor.cmake
+# Usage: cmake -DMNIST=<binary> -DDATA=<sample dir> -DWORK=<scratch dir> [-DPRECISION=bf16] -P accuracy_floor.cmake
+# PRECISION bf16 trains and evaluates with bf16 mixed precision (the same floor).
+if(NOT DEFINED PRECISION)
+  set(PRECISION float32)
+endif()
 file(REMOVE_RECURSE ${WORK})
 execute_process(COMMAND ${MNIST} train --data ${DATA} --out ${WORK} --epochs 3 --val-size 200 --seed 1
+                        --precision ${PRECISION}
                 COMMAND_ECHO STDOUT COMMAND_ERROR_IS_FATAL ANY)
 execute_process(COMMAND ${MNIST} evaluate --data ${DATA} --model ${WORK}/model.safetensors --out ${WORK}
+                        --precision ${PRECISION}
                 OUTPUT_VARIABLE out COMMAND_ERROR_IS_FATAL ANY)
 message(STATUS "${out}")
 if(NOT out MATCHES "accuracy ([0-9.]+)%")
@@ -15,4 +21,4 @@ set(accuracy ${CMAKE_MATCH_1})
 if(accuracy LESS 90)
   message(FATAL_ERROR "test accuracy ${accuracy}% is below the 90% floor")
 endif()
-message(STATUS "test accuracy ${accuracy}% >= 90%")
+message(STATUS "test accuracy (${PRECISION}) ${accuracy}% >= 90%")

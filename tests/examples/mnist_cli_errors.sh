@@ -37,6 +37,8 @@ expect 2 "--optimizer expects one of adadelta, sgd, adam, adamw, got 'rmsprop'" 
 expect 2 "option '--seed' needs a value" -- "$mnist" train --seed
 expect 2 "option '--augment' takes no value" -- "$mnist" train --augment=yes
 expect 2 "--augment and --no-augment contradict each other" -- "$mnist" train --augment --no-augment
+expect 2 "--precision expects one of float32, bf16, got 'fp16'" -- "$mnist" train --precision fp16
+expect 2 "--precision expects one of float32, bf16, got 'half'" -- "$mnist" evaluate --precision half
 expect 2 "unexpected argument 'extra'" -- "$mnist" evaluate extra
 expect 1 "no train-images-idx3-ubyte" -- "$mnist" train --data "$work/nowhere" --out "$work/run1"
 

@@ -231,7 +231,7 @@ EMBER_TARGET_AVX512_BF16 inline void micro_avx512(index_t pairs, const std::uint
 // Per-thread scratch that only grows.
 template <class U>
 U* scratch(std::size_t elements, int slot) {
-  thread_local std::vector<U> buffers[2];
+  thread_local std::vector<U> buffers[3];
   auto& buffer = buffers[slot];
   if (buffer.size() < elements) buffer.resize(elements);
   return buffer.data();
@@ -267,15 +267,6 @@ inline void gemm_bf16(const float* a, bool trans_a, const float* b, bool trans_b
 #endif
     convert_rows_portable(A, m, k, pairs, a_bf16);
 
-  // B stored [n x k] (trans_b): a bf16 copy of its rows, which the vector path gathers from.
-  std::vector<std::uint32_t> bt_words;
-#if EMBER_HAVE_X86_BF16_PATH
-  if (vector_path && trans_b) {
-    bt_words.resize(static_cast<std::size_t>(n * pairs));
-    convert_rows_avx512(View{b, k, 1}, n, k, pairs, reinterpret_cast<bf16_bits*>(bt_words.data()));
-  }
-#endif
-
   const index_t panels = (n + kPanel - 1) / kPanel;
   const double work_per_panel = 2.0 * static_cast<double>(m) * static_cast<double>(k) * kPanel;
   parallel_blocks(panels, work_per_panel, [&](index_t first, index_t last, int) {
@@ -283,9 +274,13 @@ inline void gemm_bf16(const float* a, bool trans_a, const float* b, bool trans_b
     for (index_t q = first; q < last; ++q) {
       const index_t j0 = q * kPanel, cols = std::min(kPanel, n - j0);
 #if EMBER_HAVE_X86_BF16_PATH
-      if (vector_path && trans_b)
-        pack_panel_gather_avx512(bt_words.data() + j0 * pairs, pairs, cols, pairs, panel);
-      else if (vector_path)
+      if (vector_path && trans_b) {
+        // B stored [n x k]: the panel's rows of B^T become bf16 rows (on this thread), then
+        // a gather takes each pair's 16 columns at once.
+        auto* rows = scratch<std::uint32_t>(static_cast<std::size_t>(kPanel * pairs), 2);
+        convert_rows_avx512(View{b + j0 * k, k, 1}, cols, k, pairs, reinterpret_cast<bf16_bits*>(rows));
+        pack_panel_gather_avx512(rows, pairs, cols, pairs, panel);
+      } else if (vector_path)
         pack_panel_rows_avx512(B, k, j0, cols, pairs, panel);
       else
 #endif
