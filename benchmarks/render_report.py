@@ -295,11 +295,29 @@ def bf16_table(data):
 
 
 def profile_section(results, targets, cpu):
-    data, path = load_json(results, "bench_profile.json")
-    if data is None:
-        return []
+    """bench_profile.json (float32) and bench_profile_bf16.json (--precision bf16), when present."""
+    out, steps = [], {}
+    for name in ("bench_profile.json", "bench_profile_bf16.json"):
+        data, path = load_json(results, name)
+        if data is not None:
+            out += profile_table(data, path)
+            steps[data.get("precision", "float32")] = data
+    if "float32" in steps:
+        eff = steps["float32"]["yardstick_ms"] / steps["float32"]["step_ms"]
+        targets.append(("training-step efficiency vs the GEMM yardstick (float32)", "%.0f%%" % (100 * eff), ">= 75%",
+                        eff >= 0.75, "bench_profile"))
+    if "float32" in steps and "bf16" in steps:
+        speedup = steps["float32"]["step_ms"] / steps["bf16"]["step_ms"]
+        targets.append(("training step, bf16 vs float32 (bench_profile)", "%.2fx" % speedup, ">= 1.6x",
+                        speedup >= 1.6, "bench_profile"))
+    return out
+
+
+def profile_table(data, path):
     step, yard, flops = data["step_ms"], data["yardstick_ms"], data["gemm_flops"]
-    out = ["### Where the time of a training step goes\n",
+    title = "### Where the time of a training step goes%s\n" % (
+        " (bf16; the yardstick stays float32)" if data.get("precision") == "bf16" else "")
+    out = [title,
            "- Command: `%s` (%s)" % (data["command"], path),
            "- The reference CNN's training step (batch %d, Adadelta), %d threads%s, under ember's profiler: the "
            "median over %d steps of each layer's time per phase, next to the yardstick time of the GEMMs that "
