@@ -58,51 +58,6 @@ void set_flops(benchmark::State& state, double flops) {
   state.counters["FLOP/s"] = benchmark::Counter(flops, benchmark::Counter::kIsIterationInvariantRate);
 }
 
-void BM_conv_forward(benchmark::State& state) {
-  const ConvShape s = reference_conv(static_cast<int>(state.range(0)), state.range(1));
-  auto x = random_buffer(s.batch * s.geometry.input_size(), 1);
-  auto w = random_buffer(s.out_channels * s.weight_cols(), 2);
-  auto b = random_buffer(s.out_channels, 3);
-  std::vector<float> y(static_cast<std::size_t>(s.batch * s.out_channels * s.out_plane()));
-  for (auto _ : state) {
-    ember::kernels::conv2d_forward(x.data(), w.data(), b.data(), y.data(), s);
-    benchmark::DoNotOptimize(y.data());
-  }
-  set_flops(state, s.gemm_flops() * static_cast<double>(s.batch));
-}
-
-void BM_conv_backward(benchmark::State& state) {
-  const ConvShape s = reference_conv(static_cast<int>(state.range(0)), state.range(1));
-  auto x = random_buffer(s.batch * s.geometry.input_size(), 1);
-  auto w = random_buffer(s.out_channels * s.weight_cols(), 2);
-  auto dy = random_buffer(s.batch * s.out_channels * s.out_plane(), 3);
-  std::vector<float> dx(x.size()), dw(w.size()), db(static_cast<std::size_t>(s.out_channels));
-  const bool input_grad = s.geometry.channels > 1;  // conv1's input is the image: no gradient needed
-  for (auto _ : state) {
-    ember::kernels::conv2d_backward(x.data(), w.data(), dy.data(), input_grad ? dx.data() : nullptr, dw.data(),
-                                    db.data(), s);
-    benchmark::DoNotOptimize(dw.data());
-  }
-  set_flops(state, s.gemm_flops() * static_cast<double>(s.batch) * (input_grad ? 2 : 1));
-}
-
-// The yardstick: per sample, W [O, C*KH*KW] x col [C*KH*KW, OH*OW] on ready-made columns,
-// samples split over threads as the conv kernel does. Conv can only lose im2col's time to it.
-void BM_gemm_yardstick(benchmark::State& state) {
-  const ConvShape s = reference_conv(static_cast<int>(state.range(0)), state.range(1));
-  const index_t K = s.weight_cols(), L = s.out_plane(), O = s.out_channels;
-  auto w = random_buffer(O * K, 2);
-  auto col = random_buffer(K * L, 4);
-  std::vector<float> y(static_cast<std::size_t>(s.batch * O * L));
-  for (auto _ : state) {
-    ember::kernels::parallel_blocks(s.batch, s.gemm_flops(), [&](index_t begin, index_t end, int) {
-      for (index_t n = begin; n < end; ++n) ember::kernels::gemm(w.data(), false, col.data(), false, y.data() + n * O * L, O, K, L);
-    });
-    benchmark::DoNotOptimize(y.data());
-  }
-  set_flops(state, s.gemm_flops() * static_cast<double>(s.batch));
-}
-
 void BM_im2col(benchmark::State& state) {
   const ConvShape s = reference_conv(static_cast<int>(state.range(0)), 1);
   auto x = random_buffer(s.geometry.input_size(), 1);
@@ -194,7 +149,7 @@ void yardstick_gemm(ember::Precision, const float* a, bool trans_a, const float*
 }
 const char* yardstick_label(ember::Precision p) { return p == ember::Precision::bf16 ? "float32 yardstick" : ""; }
 
-void user_conv_forward(benchmark::State& state, ConvShape s, ember::Precision p) {
+void run_conv_forward(benchmark::State& state, ConvShape s, ember::Precision p) {
   auto x = random_buffer(s.batch * s.geometry.input_size(), 1);
   auto w = random_buffer(s.out_channels * s.weight_cols(), 2);
   auto b = random_buffer(s.out_channels, 3);
@@ -206,21 +161,24 @@ void user_conv_forward(benchmark::State& state, ConvShape s, ember::Precision p)
   set_flops(state, s.gemm_flops() * static_cast<double>(s.batch));
 }
 
-// Always with the input gradient (a first layer would skip it): both backward GEMMs count.
-void user_conv_backward(benchmark::State& state, ConvShape s, ember::Precision p) {
+// With the input gradient unless input_grad is false (a first layer, whose input is the
+// image, skips it): the FLOPs count the backward GEMMs that run.
+void run_conv_backward(benchmark::State& state, ConvShape s, ember::Precision p, bool input_grad = true) {
   auto x = random_buffer(s.batch * s.geometry.input_size(), 1);
   auto w = random_buffer(s.out_channels * s.weight_cols(), 2);
   auto dy = random_buffer(s.batch * s.out_channels * s.out_plane(), 3);
   std::vector<float> dx(x.size()), dw(w.size()), db(static_cast<std::size_t>(s.out_channels));
   for (auto _ : state) {
-    ember::kernels::conv2d_backward(x.data(), w.data(), dy.data(), dx.data(), dw.data(), db.data(), s, p);
+    ember::kernels::conv2d_backward(x.data(), w.data(), dy.data(), input_grad ? dx.data() : nullptr, dw.data(),
+                                    db.data(), s, p);
     benchmark::DoNotOptimize(dw.data());
   }
-  set_flops(state, 2 * s.gemm_flops() * static_cast<double>(s.batch));
+  set_flops(state, s.gemm_flops() * static_cast<double>(s.batch) * (input_grad ? 2 : 1));
 }
 
-// Forward yardstick: W [O, K] x col [K, L] per sample on ready-made columns, as BM_gemm_yardstick.
-void user_gemm_yardstick(benchmark::State& state, ConvShape s, ember::Precision p) {
+// The yardstick: per sample, W [O, C*KH*KW] x col [C*KH*KW, OH*OW] on ready-made columns,
+// samples split over threads as the conv kernel does. Conv can only lose im2col's time to it.
+void run_gemm_yardstick(benchmark::State& state, ConvShape s, ember::Precision p) {
   const index_t K = s.weight_cols(), L = s.out_plane(), O = s.out_channels;
   auto w = random_buffer(O * K, 2);
   auto col = random_buffer(K * L, 4);
@@ -238,7 +196,7 @@ void user_gemm_yardstick(benchmark::State& state, ConvShape s, ember::Precision 
 
 // Backward yardstick: per sample dcol = W^T dy and dW += dy col^T (into one buffer per thread,
 // as the kernel sums per block), without col2im/im2col: what conv backward can at best reach.
-void user_gemm_yardstick_backward(benchmark::State& state, ConvShape s, ember::Precision p) {
+void run_gemm_yardstick_backward(benchmark::State& state, ConvShape s, ember::Precision p) {
   const index_t K = s.weight_cols(), L = s.out_plane(), O = s.out_channels;
   auto w = random_buffer(O * K, 2);
   auto col = random_buffer(K * L, 4);
@@ -258,12 +216,27 @@ void user_gemm_yardstick_backward(benchmark::State& state, ConvShape s, ember::P
   set_flops(state, 2 * s.gemm_flops() * static_cast<double>(s.batch));
 }
 
+// The reference CNN's convolutions (args: which conv, batch), in float32.
+void BM_conv_forward(benchmark::State& state) {
+  run_conv_forward(state, reference_conv(static_cast<int>(state.range(0)), state.range(1)), ember::Precision::float32);
+}
+
+void BM_conv_backward(benchmark::State& state) {
+  const ConvShape s = reference_conv(static_cast<int>(state.range(0)), state.range(1));
+  const bool input_grad = s.geometry.channels > 1;  // conv1's input is the image: no gradient needed
+  run_conv_backward(state, s, ember::Precision::float32, input_grad);
+}
+
+void BM_gemm_yardstick(benchmark::State& state) {
+  run_gemm_yardstick(state, reference_conv(static_cast<int>(state.range(0)), state.range(1)), ember::Precision::float32);
+}
+
 void register_user_shapes(const std::vector<UserShape>& shapes) {
   using Body = void (*)(benchmark::State&, ConvShape, ember::Precision);
-  const std::pair<const char*, Body> kinds[] = {{"BM_conv_forward", user_conv_forward},
-                                                {"BM_gemm_yardstick", user_gemm_yardstick},
-                                                {"BM_conv_backward", user_conv_backward},
-                                                {"BM_gemm_yardstick_backward", user_gemm_yardstick_backward}};
+  const std::pair<const char*, Body> kinds[] = {{"BM_conv_forward", run_conv_forward},
+                                                {"BM_gemm_yardstick", run_gemm_yardstick},
+                                                {"BM_conv_backward", [](benchmark::State& st, ConvShape sh, ember::Precision pr) { run_conv_backward(st, sh, pr); }},
+                                                {"BM_gemm_yardstick_backward", run_gemm_yardstick_backward}};
   for (const UserShape& u : shapes)
     for (ember::Precision p : {ember::Precision::float32, ember::Precision::bf16})
       for (const auto& [kind, body] : kinds) {
