@@ -198,15 +198,9 @@ def torch_available():
 
 
 def machine():
-    model = platform.processor()
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    model = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
+    model = cpu_slug.read_cpu()["model"]  # /proc/cpuinfo's model name, "unknown" without it
+    if model == "unknown":
+        model = platform.processor()
     return {"cpu": model, "logical_cpus": os.cpu_count(), "system": platform.platform()}
 
 
