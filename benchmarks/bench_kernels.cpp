@@ -15,8 +15,9 @@
 //   EMBER_CONV_SHAPES='8x64x56x56:64k3p1' build/release/benchmarks/bench_kernels --benchmark_filter=shape
 //
 // Their names: BM_conv_forward/shape:64x32x26x26:64k3s1p0/precision:bf16 (and BM_conv_backward,
-// BM_gemm_yardstick, BM_gemm_yardstick_backward). Until ember has a bf16 GEMM entry point the
-// bf16 yardstick is the float32 GEMM (labelled "float32 yardstick"); see yardstick_gemm().
+// BM_gemm_yardstick, BM_gemm_yardstick_backward). The yardstick runs the GEMM of the benchmark's
+// precision: Eigen's for float32, ember::kernels::gemm_bf16 for bf16 (in the shapes the bf16
+// convolution uses), so bf16 conv vs its yardstick shows what im2col and col2im cost there.
 // The reference-CNN benchmarks keep their names (BM_conv_forward/conv:2/batch:64), so older
 // result files still compare. The JSON context records the CPU model and its AVX-512/AMX flags.
 
@@ -140,14 +141,6 @@ std::vector<UserShape> parse_shapes(const std::string& list) {
   return shapes;
 }
 
-// The one place where the yardstick picks its GEMM by precision. bf16 has no GEMM entry point
-// of its own yet, so it measures the float32 GEMM and says so in the label; once
-// ember::kernels::gemm_bf16 exists, call it here for Precision::bf16 and drop the label.
-void yardstick_gemm(ember::Precision, const float* a, bool trans_a, const float* b, bool trans_b, float* c, index_t m,
-                    index_t k, index_t n, bool accumulate = false) {
-  ember::kernels::gemm(a, trans_a, b, trans_b, c, m, k, n, accumulate);
-}
-const char* yardstick_label(ember::Precision p) { return p == ember::Precision::bf16 ? "float32 yardstick" : ""; }
 
 void run_conv_forward(benchmark::State& state, ConvShape s, ember::Precision p) {
   auto x = random_buffer(s.batch * s.geometry.input_size(), 1);
@@ -186,16 +179,16 @@ void run_gemm_yardstick(benchmark::State& state, ConvShape s, ember::Precision p
   for (auto _ : state) {
     ember::kernels::parallel_blocks(s.batch, s.gemm_flops(), [&](index_t begin, index_t end, int) {
       for (index_t n = begin; n < end; ++n)
-        yardstick_gemm(p, w.data(), false, col.data(), false, y.data() + n * O * L, O, K, L);
+        ember::kernels::gemm(p, w.data(), false, col.data(), false, y.data() + n * O * L, O, K, L);
     });
     benchmark::DoNotOptimize(y.data());
   }
-  state.SetLabel(yardstick_label(p));
   set_flops(state, s.gemm_flops() * static_cast<double>(s.batch));
 }
 
-// Backward yardstick: per sample dcol = W^T dy and dW += dy col^T (into one buffer per thread,
-// as the kernel sums per block), without col2im/im2col: what conv backward can at best reach.
+// Backward yardstick: per sample dcol = W^T dy and dW += dy col^T (bf16: dW^T += col dy^T, as
+// the bf16 kernel computes it), into one buffer per thread as the kernel sums per block,
+// without col2im/im2col: what conv backward can at best reach.
 void run_gemm_yardstick_backward(benchmark::State& state, ConvShape s, ember::Precision p) {
   const index_t K = s.weight_cols(), L = s.out_plane(), O = s.out_channels;
   auto w = random_buffer(O * K, 2);
@@ -206,13 +199,15 @@ void run_gemm_yardstick_backward(benchmark::State& state, ConvShape s, ember::Pr
   for (auto _ : state) {
     ember::kernels::parallel_blocks(s.batch, 2 * s.gemm_flops(), [&](index_t begin, index_t end, int t) {
       for (index_t n = begin; n < end; ++n) {
-        yardstick_gemm(p, w.data(), true, dy.data() + n * O * L, false, dcol.data() + t * K * L, K, O, L);
-        yardstick_gemm(p, dy.data() + n * O * L, false, col.data(), true, dw.data() + t * O * K, O, L, K, n > begin);
+        ember::kernels::gemm(p, w.data(), true, dy.data() + n * O * L, false, dcol.data() + t * K * L, K, O, L);
+        if (p == ember::Precision::bf16)
+          ember::kernels::gemm(p, col.data(), false, dy.data() + n * O * L, true, dw.data() + t * O * K, K, L, O, n > begin);
+        else
+          ember::kernels::gemm(p, dy.data() + n * O * L, false, col.data(), true, dw.data() + t * O * K, O, L, K, n > begin);
       }
     });
     benchmark::DoNotOptimize(dw.data());
   }
-  state.SetLabel(yardstick_label(p));
   set_flops(state, 2 * s.gemm_flops() * static_cast<double>(s.batch));
 }
 
