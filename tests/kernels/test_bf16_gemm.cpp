@@ -1,5 +1,6 @@
 // bf16 rounding and the bf16 GEMM (every path this CPU has, the portable one always) against a
-// double-precision reference computed on the bf16-rounded operands. No Eigen: a cheap unit.
+// double-precision reference computed on the bf16-rounded operands. Only Eigen/Core (for the
+// workspace's allocator), no GEMM of Eigen's: a cheap unit.
 #include <catch2/catch.hpp>
 
 #include <cmath>

@@ -13,17 +13,9 @@
 #include "ember/kernels/gemm.hpp"
 #include "ember/kernels/im2col.hpp"
 #include "ember/kernels/parallel.hpp"
+#include "ember/kernels/workspace.hpp"
 
 namespace ember::kernels {
-
-// A per-thread scratch buffer that only grows: no allocation per batch once warm.
-template <class T>
-T* thread_workspace(std::size_t elements, int slot = 0) {
-  thread_local std::vector<T, Eigen::aligned_allocator<T>> buffers[2];
-  auto& buffer = buffers[slot];
-  if (buffer.size() < elements) buffer.resize(elements);
-  return buffer.data();
-}
 
 struct ConvShape {
   index_t batch, out_channels;

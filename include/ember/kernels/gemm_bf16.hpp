@@ -26,6 +26,7 @@
 #include "ember/core/shape.hpp"
 #include "ember/kernels/bf16.hpp"
 #include "ember/kernels/parallel.hpp"
+#include "ember/kernels/workspace.hpp"
 
 #if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
 #include <immintrin.h>
@@ -228,15 +229,6 @@ EMBER_TARGET_AVX512_BF16 inline void micro_avx512(index_t pairs, const std::uint
 }
 #endif
 
-// Per-thread scratch that only grows.
-template <class U>
-U* scratch(std::size_t elements, int slot) {
-  thread_local std::vector<U> buffers[3];
-  auto& buffer = buffers[slot];
-  if (buffer.size() < elements) buffer.resize(elements);
-  return buffer.data();
-}
-
 }  // namespace bf16_gemm
 
 // C[m x n] = op(A) * op(B) (+ C when accumulate), op transposing when asked; A is stored [m x k]
@@ -258,7 +250,7 @@ inline void gemm_bf16(const float* a, bool trans_a, const float* b, bool trans_b
   const View B{b, trans_b ? 1 : n, trans_b ? k : 1};
 
   // A as bf16 rows of `pairs` words.
-  std::uint32_t* a_words = scratch<std::uint32_t>(static_cast<std::size_t>(m * pairs), 1);
+  std::uint32_t* a_words = thread_workspace<std::uint32_t>(static_cast<std::size_t>(m * pairs), 1);
   auto* a_bf16 = reinterpret_cast<bf16_bits*>(a_words);
 #if EMBER_HAVE_X86_BF16_PATH
   if (vector_path)
@@ -270,14 +262,14 @@ inline void gemm_bf16(const float* a, bool trans_a, const float* b, bool trans_b
   const index_t panels = (n + kPanel - 1) / kPanel;
   const double work_per_panel = 2.0 * static_cast<double>(m) * static_cast<double>(k) * kPanel;
   parallel_blocks(panels, work_per_panel, [&](index_t first, index_t last, int) {
-    std::uint32_t* panel = scratch<std::uint32_t>(static_cast<std::size_t>(pairs * kPanel), 0);
+    std::uint32_t* panel = thread_workspace<std::uint32_t>(static_cast<std::size_t>(pairs * kPanel), 0);
     for (index_t q = first; q < last; ++q) {
       const index_t j0 = q * kPanel, cols = std::min(kPanel, n - j0);
 #if EMBER_HAVE_X86_BF16_PATH
       if (vector_path && trans_b) {
         // B stored [n x k]: the panel's rows of B^T become bf16 rows (on this thread), then
         // a gather takes each pair's 16 columns at once.
-        auto* rows = scratch<std::uint32_t>(static_cast<std::size_t>(kPanel * pairs), 2);
+        auto* rows = thread_workspace<std::uint32_t>(static_cast<std::size_t>(kPanel * pairs), 2);
         convert_rows_avx512(View{b + j0 * k, k, 1}, cols, k, pairs, reinterpret_cast<bf16_bits*>(rows));
         pack_panel_gather_avx512(rows, pairs, cols, pairs, panel);
       } else if (vector_path)
