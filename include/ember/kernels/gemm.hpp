@@ -56,8 +56,11 @@ inline constexpr index_t kSmallM = 4;
 // of B) go to the threads: Eigen's own GEMM threading was slower than one thread there
 // (measured on fc1 of the MNIST CNN), and dot products give the same bits for any thread
 // count. More rows: one Eigen GEMM, as gemm() does.
+// With Precision::bf16 (float only) it is gemm_bf16's x W^T, whatever m.
 template <class T>
-void gemm_abt(const T* a, const T* b, T* c, index_t m, index_t k, index_t n) {
+void gemm_abt(const T* a, const T* b, T* c, index_t m, index_t k, index_t n, Precision precision = Precision::float32) {
+  if constexpr (std::is_same_v<T, float>)
+    if (precision == Precision::bf16) return gemm_bf16(a, false, b, true, c, m, k, n);
   if (m > kSmallM) {
     gemm(a, false, b, true, c, m, k, n);
     return;

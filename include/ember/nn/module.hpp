@@ -76,8 +76,9 @@ class Module {
 
   // Runs forward(); timed under the module's label while a profile that names it is active.
   TensorT operator()(const TensorT& input) {
-    if (auto* profile = profiler::active(); profile && profile->label_of(this)) {
-      profiler::Scope scope(*profile->label_of(this));
+    const profiler::Profile* profile = profiler::active();
+    if (const std::string* label = profile ? profile->label_of(this) : nullptr) {
+      profiler::Scope scope(*label);
       return call(input);
     }
     return call(input);

@@ -2,8 +2,6 @@
 // linear: y = x W^T + b with W stored [out_features, in_features], as PyTorch's F.linear,
 // with a fused backward (one GEMM per gradient, no transposed copies).
 
-#include <type_traits>
-
 #include "ember/autograd/node.hpp"
 #include "ember/core/precision.hpp"
 #include "ember/kernels/elementwise.hpp"
@@ -27,10 +25,7 @@ Tensor<T> linear(const Tensor<T>& input, const Tensor<T>& weight, const Tensor<T
   Tensor<T> x = kernels::make_contiguous(input).detach(), w = kernels::make_contiguous(weight).detach();
   Tensor<T> out = Tensor<T>::uninitialized(Shape{n, out_features});
   const Precision precision = matmul_precision();  // the backward pass keeps it
-  if (std::is_same_v<T, float> && precision == Precision::bf16)
-    kernels::gemm(precision, x.data(), false, w.data(), true, out.data(), n, in, out_features);
-  else
-    kernels::gemm_abt(x.data(), w.data(), out.data(), n, in, out_features);
+  kernels::gemm_abt(x.data(), w.data(), out.data(), n, in, out_features, precision);
   if (bias.defined()) {
     Tensor<T> b = kernels::make_contiguous(bias);
     out.matrix().rowwise() += Eigen::Map<const Eigen::Matrix<T, 1, Eigen::Dynamic>>(b.data(), out_features);
