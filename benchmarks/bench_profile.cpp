@@ -3,8 +3,12 @@
 // GEMMs each layer does (Eigen's GEMM on the same matrix shapes, ready-made operands, split
 // over samples as the kernel splits them).
 //
-//   build/release/benchmarks/bench_profile [--threads N] [--steps N] [--batch N] [--precision float32|bf16]
-//                                          [--out FILE.json]
+//   build/release/benchmarks/bench_profile [--threads N] [--steps N] [--runs N] [--batch N]
+//                                          [--precision float32|bf16] [--out FILE.json]
+//
+// Each of --runs (3) runs times --steps steps unprofiled, the same steps profiled and every
+// yardstick; the figures written are the medians over the runs (each run's step, yardstick and
+// efficiency are kept in "runs").
 //
 // With --precision bf16 the step runs under PrecisionGuard(bf16); the yardstick stays Eigen's
 // float32 GEMM, so the efficiency then says how far bf16 gets past the float32 limit.
@@ -100,7 +104,7 @@ std::map<std::string, std::vector<Gemm>> reference_gemms(index_t batch) {
 }
 
 struct Options {
-  int threads = 0, steps = 30;
+  int threads = 0, steps = 30, runs = 3;
   index_t batch = 64;
   ember::Precision precision = ember::Precision::float32;
   std::string out;
@@ -116,12 +120,13 @@ Options parse(int argc, char** argv) {
     };
     if (arg == "--threads") o.threads = std::stoi(value());
     else if (arg == "--steps") o.steps = std::stoi(value());
+    else if (arg == "--runs") o.runs = std::stoi(value());
     else if (arg == "--batch") o.batch = std::stoll(value());
     else if (arg == "--out") o.out = value();
     else if (arg == "--precision") o.precision = ember::parse_precision(value(), "bench_profile");
     else throw ember::ValueError("bench_profile", "unknown argument '" + arg + "'");
   }
-  if (o.steps < 3 || o.batch < 1 || o.threads < 0) throw ember::ValueError("bench_profile", "bad --steps/--batch/--threads");
+  if (o.steps < 3 || o.runs < 1 || o.batch < 1 || o.threads < 0) throw ember::ValueError("bench_profile", "bad --steps/--runs/--batch/--threads");
   return o;
 }
 
@@ -162,17 +167,17 @@ struct Step {
   }
 };
 
-}  // namespace
+// One measurement of the step: its unprofiled time, the profiled per-layer times and the
+// yardstick of each layer's GEMMs (all in ms).
+struct Measurement {
+  double step_ms = 0, profiled_step_ms = 0, yardstick_ms = 0;
+  std::map<std::pair<std::string, std::string>, double> layer_ms, layer_yardstick_ms;
+  double efficiency() const { return yardstick_ms / step_ms; }
+};
 
-int main(int argc, char** argv) try {
-  const Options o = parse(argc, argv);
-  if (o.threads > 0) ember::set_num_threads(o.threads);
-  ember::PrecisionGuard precision(o.precision);
-  ember::Generator gen(1);
-  Step step(gen, o.batch);
-
-  // The step as it runs without the profiler.
-  const double step_seconds = time_median(o.steps, [&] { step.run(); });
+Measurement measure(Step& step, const Options& o) {
+  Measurement m;
+  m.step_ms = 1e3 * time_median(o.steps, [&] { step.run(); });  // the step as it runs without the profiler
 
   // The same step profiled: per (layer, phase), the median over steps of the seconds summed in a step.
   std::map<std::pair<std::string, std::string>, std::vector<double>> per_step;
@@ -196,57 +201,101 @@ int main(int argc, char** argv) try {
     // "backward (all)" contains the nodes' rules: what is left is the engine's own work.
     sums[{"engine", "backward"}] = sums[{"backward (all)", "forward"}] - node_seconds;
     sums.erase({"backward (all)", "forward"});
-    for (auto& [key, s] : sums) per_step[key].push_back(s);
+    for (auto& [key, seconds] : sums) per_step[key].push_back(seconds);
   }
-  const double profiled_step = profiled_total / o.steps;
+  m.profiled_step_ms = 1e3 * profiled_total / o.steps;
+  for (auto& [key, seconds] : per_step) m.layer_ms[key] = 1e3 * median(seconds);
+
+  const int yard_repeats = std::max(10, o.steps);
+  for (const auto& [name, list] : reference_gemms(o.batch)) {
+    const auto slash = name.find('/');
+    double& ms = m.layer_yardstick_ms[{name.substr(0, slash), name.substr(slash + 1)}];
+    for (const Gemm& gemm : list) ms += 1e3 * yardstick_seconds(gemm, o.batch, yard_repeats);
+    m.yardstick_ms += ms;
+  }
+  return m;
+}
+
+// The median over the runs of one figure of each measurement.
+template <class Figure>
+double median_of(const std::vector<Measurement>& runs, Figure figure) {
+  std::vector<double> v;
+  for (const Measurement& m : runs) v.push_back(figure(m));
+  return median(v);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) try {
+  const Options o = parse(argc, argv);
+  if (o.threads > 0) ember::set_num_threads(o.threads);
+  ember::PrecisionGuard precision(o.precision);
+  ember::Generator gen(1);
+  Step step(gen, o.batch);
+
+  std::vector<Measurement> runs;
+  for (int r = 0; r < o.runs; ++r) runs.push_back(measure(step, o));
+  const double step_ms = median_of(runs, [](const Measurement& m) { return m.step_ms; });
+  const double profiled_step_ms = median_of(runs, [](const Measurement& m) { return m.profiled_step_ms; });
+  const double yardstick_ms = median_of(runs, [](const Measurement& m) { return m.yardstick_ms; });
+  const double efficiency = median_of(runs, [](const Measurement& m) { return m.efficiency(); });
 
   const auto gemms = reference_gemms(o.batch);
-  const int yard_repeats = std::max(10, o.steps);
   std::ostringstream rows;
-  double yardstick_total = 0, gemm_flops = 0, accounted = 0;
+  double gemm_flops = 0, accounted = 0;
   bool first = true;
   const char* order[] = {"conv1", "relu1", "conv2", "relu2", "pool", "dropout1", "flatten", "fc1", "relu3",
                          "dropout2", "fc2", "loss", "engine", "zero_grad", "optimizer"};
   std::printf("%-10s %-9s %9s %7s %10s %9s\n", "layer", "phase", "ms", "share", "yardstick", "GFLOP");
   for (const char* layer : order)
     for (const char* phase : {"forward", "backward"}) {
-      auto it = per_step.find({layer, phase});
-      if (it == per_step.end()) continue;
-      const double ms = 1e3 * median(it->second);
+      const std::pair<std::string, std::string> key{layer, phase};
+      if (!runs.front().layer_ms.count(key)) continue;
+      const double ms = median_of(runs, [&](const Measurement& m) { return m.layer_ms.at(key); });
+      const double yard_ms = median_of(runs, [&](const Measurement& m) {
+        auto it = m.layer_yardstick_ms.find(key);
+        return it == m.layer_yardstick_ms.end() ? 0.0 : it->second;
+      });
       accounted += ms;
-      double yard_ms = 0, flops = 0;
+      double flops = 0;
       std::ostringstream gemm_list;
       if (auto g = gemms.find(std::string(layer) + "/" + phase); g != gemms.end())
         for (const Gemm& gemm : g->second) {
-          const double y = 1e3 * yardstick_seconds(gemm, o.batch, yard_repeats);
-          yard_ms += y;
           flops += gemm.flops(o.batch);
           gemm_list << (gemm_list.tellp() > 0 ? ", " : "") << "\"" << gemm.what << " " << gemm.m << "x" << gemm.k << "x"
                     << gemm.n << (gemm.per_sample ? " per sample" : "") << "\"";
         }
-      yardstick_total += yard_ms;
       gemm_flops += flops;
-      std::printf("%-10s %-9s %9.3f %6.1f%% %10.3f %9.3f\n", layer, phase, ms, 100 * ms / (1e3 * profiled_step), yard_ms,
+      std::printf("%-10s %-9s %9.3f %6.1f%% %10.3f %9.3f\n", layer, phase, ms, 100 * ms / profiled_step_ms, yard_ms,
                   flops / 1e9);
       rows << (first ? "" : ",\n") << "    {\"layer\": \"" << layer << "\", \"phase\": \"" << phase << "\", \"ms\": " << ms
-           << ", \"share\": " << ms / (1e3 * profiled_step) << ", \"yardstick_ms\": " << yard_ms
+           << ", \"share\": " << ms / profiled_step_ms << ", \"yardstick_ms\": " << yard_ms
            << ", \"gemm_flops\": " << flops << ", \"gemms\": [" << gemm_list.str() << "]}";
       first = false;
     }
-  const double efficiency = 1e-3 * yardstick_total / step_seconds;
-  std::printf("step %.3f ms (profiled %.3f ms, accounted %.3f ms), yardstick sum %.3f ms, GEMM %.3f GFLOP\n",
-              1e3 * step_seconds, 1e3 * profiled_step, accounted, yardstick_total, gemm_flops / 1e9);
-  std::printf("step %.1f GFLOP/s, yardstick %.1f GFLOP/s: efficiency %.1f%%\n", gemm_flops / step_seconds / 1e9,
-              gemm_flops / (1e-3 * yardstick_total) / 1e9, 100 * efficiency);
+  std::ostringstream run_list;
+  for (const Measurement& m : runs) {
+    std::printf("run: step %.3f ms, yardstick sum %.3f ms, efficiency %.1f%%\n", m.step_ms, m.yardstick_ms,
+                100 * m.efficiency());
+    run_list << (run_list.tellp() > 0 ? ", " : "") << "{\"step_ms\": " << m.step_ms << ", \"yardstick_ms\": "
+             << m.yardstick_ms << ", \"efficiency\": " << m.efficiency() << "}";
+  }
+  std::printf("median of %d runs: step %.3f ms (profiled %.3f ms, accounted %.3f ms), yardstick sum %.3f ms, "
+              "GEMM %.3f GFLOP\n",
+              o.runs, step_ms, profiled_step_ms, accounted, yardstick_ms, gemm_flops / 1e9);
+  std::printf("step %.1f GFLOP/s, yardstick %.1f GFLOP/s: efficiency %.1f%% (median of the runs' efficiencies)\n",
+              gemm_flops / step_ms / 1e6, gemm_flops / yardstick_ms / 1e6, 100 * efficiency);
 
   if (!o.out.empty()) {
     std::ostringstream json;
     json << "{\n  \"command\": \"build/release/benchmarks/bench_profile";
     for (int i = 1; i < argc; ++i) json << " " << argv[i];
     json << "\",\n  \"cpu\": " << ember_bench::cpu_json() << ",\n  \"threads\": " << ember::get_num_threads()
-         << ",\n  \"precision\": \"" << ember::to_string(o.precision) << "\",\n  \"batch\": " << o.batch << ",\n  \"steps\": " << o.steps << ",\n  \"step_ms\": " << 1e3 * step_seconds
-         << ",\n  \"profiled_step_ms\": " << 1e3 * profiled_step << ",\n  \"yardstick_ms\": " << yardstick_total
-         << ",\n  \"gemm_flops\": " << gemm_flops << ",\n  \"efficiency\": " << efficiency << ",\n  \"rows\": [\n"
+         << ",\n  \"precision\": \"" << ember::to_string(o.precision) << "\",\n  \"batch\": " << o.batch
+         << ",\n  \"steps\": " << o.steps << ",\n  \"step_ms\": " << step_ms
+         << ",\n  \"profiled_step_ms\": " << profiled_step_ms << ",\n  \"yardstick_ms\": " << yardstick_ms
+         << ",\n  \"gemm_flops\": " << gemm_flops << ",\n  \"efficiency\": " << efficiency
+         << ",\n  \"runs\": [" << run_list.str() << "],\n  \"rows\": [\n"
          << rows.str() << "\n  ]\n}\n";
     ember::io::write_file_atomic(o.out, json.str());
   }

@@ -43,7 +43,8 @@ import cpu_slug  # benchmarks/, next to this file
 
 # (key, label, unit, better, target description, target check(ratio or values))
 METRICS = [
-    ("train_images_per_s", "training images/s (batch 64)", "img/s", "higher", ">= 1.3x", lambda r: r >= 1.3),
+    # float32 training: issue 13 raised the goal from 1.3x to 2.0x, on every CPU.
+    ("train_images_per_s", "training images/s (batch 64)", "img/s", "higher", ">= 2.0x", lambda r: r >= 2.0),
     ("inference_images_per_s", "inference images/s (batch 1000)", "img/s", "higher", ">= 2x", lambda r: r >= 2.0),
     ("latency_us", "batch-1 latency (median)", "us", "lower", "<= 0.4x", lambda r: r <= 0.4),
     ("peak_rss_mb", "peak RSS of the training run", "MB", "lower", "ember <= 250 MB", None),

@@ -43,7 +43,10 @@ if [[ $compile_only == 0 ]]; then
     echo >>"$results/$name.cmd"
     "${command[@]}" --benchmark_out="$results/$name.json" --benchmark_out_format=json
   done
-  build/release/benchmarks/bench_profile --threads 2 --steps 30 --out "$results/bench_profile.json"
+  for precision in float32 bf16; do  # 3 runs each; bf16 runs the same step under PrecisionGuard(bf16)
+    build/release/benchmarks/bench_profile --threads 2 --steps 30 --runs 3 --precision "$precision" \
+      --out "$results/bench_profile$([[ $precision == bf16 ]] && echo _bf16).json"
+  done
 fi
 
 # Compile time of each translation unit of the MNIST example, with the exact flags CMake uses,
