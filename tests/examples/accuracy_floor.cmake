@@ -1,10 +1,15 @@
 # Trains the reference CNN on the 2,000-image MNIST sample and requires at least 90% accuracy
 # on the 1,000 sample test images: a floor that catches a broken training pipeline without
 # the full data set (the full-data figures are in the README).
-# Usage: cmake -DMNIST=<binary> -DDATA=<sample dir> -DWORK=<scratch dir> [-DPRECISION=bf16] -P accuracy_floor.cmake
-# PRECISION bf16 trains and evaluates with bf16 mixed precision (the same floor).
+# Usage: cmake -DMNIST=<binary> -DDATA=<sample dir> -DWORK=<scratch dir> [-DPRECISION=bf16] [-DEPOCHS=N]
+#        -P accuracy_floor.cmake
+# PRECISION bf16 trains and evaluates with bf16 mixed precision (the same floor); EPOCHS (3) sets
+# the training length.
 if(NOT DEFINED PRECISION)
   set(PRECISION float32)
+endif()
+if(NOT DEFINED EPOCHS)
+  set(EPOCHS 3)
 endif()
 # Without AVX512_BF16 the bf16 GEMM runs its portable path, which is checked bit for bit against
 # the vector path in the unit tests but is far too slow for three epochs under the sanitizers.
@@ -16,7 +21,7 @@ if(PRECISION STREQUAL "bf16" AND EXISTS /proc/cpuinfo)
   endif()
 endif()
 file(REMOVE_RECURSE ${WORK})
-execute_process(COMMAND ${MNIST} train --data ${DATA} --out ${WORK} --epochs 3 --val-size 200 --seed 1
+execute_process(COMMAND ${MNIST} train --data ${DATA} --out ${WORK} --epochs ${EPOCHS} --val-size 200 --seed 1
                         --precision ${PRECISION}
                 COMMAND_ECHO STDOUT COMMAND_ERROR_IS_FATAL ANY)
 execute_process(COMMAND ${MNIST} evaluate --data ${DATA} --model ${WORK}/model.safetensors --out ${WORK}
