@@ -73,9 +73,10 @@ std::vector<double> reference(const GemmCase& t, const std::vector<float>& a, co
 
 std::vector<GemmCase> gemm_cases() {
   std::vector<GemmCase> cases;
-  // Edges of the 12-row tiles and 32-column panels, odd k (a padded pair), k past one chunk of
-  // 192 pairs, and the reference CNN's shapes scaled down.
-  for (index_t m : {1, 11, 12, 13, 30})
+  // Edges of the 12-row tiles (and of the 4- and 8-row kernels of a last tile) and 32-column
+  // panels, odd k (a padded pair), k past one chunk of 192 pairs, and the reference CNN's shapes
+  // scaled down.
+  for (index_t m : {1, 4, 11, 12, 13, 17, 21, 30})
     for (index_t n : {1, 31, 32, 33, 70})
       for (index_t k : {1, 2, 9, 64, 401})
         cases.push_back({m, k, n, (m + n) % 2 == 1, (k + n) % 2 == 0, (m + k) % 3 == 0});

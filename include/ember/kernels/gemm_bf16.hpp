@@ -197,18 +197,19 @@ EMBER_TARGET_AVX512_BF16 inline void pack_panel_gather_avx512(const std::uint32_
   }
 }
 
-// kRows x 32 accumulators; rows beyond `rows` repeat the last row and are not stored.
-EMBER_TARGET_AVX512_BF16 inline void micro_avx512(index_t pairs, const std::uint32_t* a, index_t lda, index_t rows,
-                                                  const std::uint32_t* panel, float* c, index_t ldc, index_t cols,
-                                                  bool load_c) {
-  const std::uint32_t* row[kRows];
-  for (index_t i = 0; i < kRows; ++i) row[i] = a + std::min(i, rows - 1) * lda;
-  __m512 acc[kRows][2];
-  for (index_t i = 0; i < kRows; ++i) acc[i][0] = acc[i][1] = _mm512_setzero_ps();
+// Rows x 32 accumulators (Rows <= kRows); rows beyond `rows` repeat the last row and are not stored.
+template <index_t Rows>
+EMBER_TARGET_AVX512_BF16 inline void micro_avx512_rows(index_t pairs, const std::uint32_t* a, index_t lda, index_t rows,
+                                                       const std::uint32_t* panel, float* c, index_t ldc, index_t cols,
+                                                       bool load_c) {
+  const std::uint32_t* row[Rows];
+  for (index_t i = 0; i < Rows; ++i) row[i] = a + std::min(i, rows - 1) * lda;
+  __m512 acc[Rows][2];
+  for (index_t i = 0; i < Rows; ++i) acc[i][0] = acc[i][1] = _mm512_setzero_ps();
   for (index_t p = 0; p < pairs; ++p) {
     const __m512bh b0 = (__m512bh)_mm512_loadu_si512(panel + p * kPanel);
     const __m512bh b1 = (__m512bh)_mm512_loadu_si512(panel + p * kPanel + 16);
-    for (index_t i = 0; i < kRows; ++i) {
+    for (index_t i = 0; i < Rows; ++i) {
       const __m512bh av = (__m512bh)_mm512_set1_epi32(static_cast<int>(row[i][p]));
       acc[i][0] = _mm512_dpbf16_ps(acc[i][0], av, b0);
       acc[i][1] = _mm512_dpbf16_ps(acc[i][1], av, b1);
@@ -226,6 +227,21 @@ EMBER_TARGET_AVX512_BF16 inline void micro_avx512(index_t pairs, const std::uint
     _mm512_mask_storeu_ps(out, m0, v0);
     _mm512_mask_storeu_ps(out + 16, m1, v1);
   }
+}
+
+// The micro-kernel for a block of `rows` <= kRows rows: the last block of a matrix whose m is
+// not a multiple of kRows takes the smallest kernel that covers it (m = 64 = 5 x 12 + 4 would
+// otherwise compute 72 rows). Every variant sums each element in the same order.
+EMBER_TARGET_AVX512_BF16 inline void micro_avx512(index_t pairs, const std::uint32_t* a, index_t lda, index_t rows,
+                                                  const std::uint32_t* panel, float* c, index_t ldc, index_t cols,
+                                                  bool load_c) {
+  static_assert(kRows == 12, "the row variants below cover 1..12 rows");
+  if (rows > 8)
+    micro_avx512_rows<12>(pairs, a, lda, rows, panel, c, ldc, cols, load_c);
+  else if (rows > 4)
+    micro_avx512_rows<8>(pairs, a, lda, rows, panel, c, ldc, cols, load_c);
+  else
+    micro_avx512_rows<4>(pairs, a, lda, rows, panel, c, ldc, cols, load_c);
 }
 #endif
 

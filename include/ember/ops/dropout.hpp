@@ -3,6 +3,7 @@
 // by 1 / (1 - p), so that evaluation needs no rescaling; the identity when not training.
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <vector>
 
@@ -28,13 +29,17 @@ Tensor<T> dropout(const Tensor<T>& input, double p, bool training, Generator& ge
   std::vector<std::uint64_t> seeds(static_cast<std::size_t>(blocks));
   for (auto& seed : seeds) seed = gen.next_u64();
   Tensor<T> mask = Tensor<T>::uninitialized(x.shape());
+  // uniform() < p without the conversion: uniform() is (bits >> 11) * 2^-53, so it is below p
+  // exactly when bits >> 11 is below ceil(p * 2^53) (p * 2^53 is exact). The same masks as
+  // the comparison in double, in fewer instructions per element.
+  const std::uint64_t drop_below = static_cast<std::uint64_t>(std::ceil(p * 0x1.0p53));
   const T* px = x.data();
   T *pm = mask.data(), *po = out.data();
   kernels::parallel_blocks(blocks, 8.0 * kDropoutBlock, [&](index_t first, index_t last, int) {
     for (index_t b = first; b < last; ++b) {
       Generator block_gen(seeds[static_cast<std::size_t>(b)]);
       for (index_t i = b * kDropoutBlock; i < std::min(n, (b + 1) * kDropoutBlock); ++i) {
-        pm[i] = block_gen.uniform() < p ? T(0) : keep_scale;
+        pm[i] = (block_gen.next_u64() >> 11) < drop_below ? T(0) : keep_scale;
         po[i] = px[i] * pm[i];
       }
     }

@@ -11,6 +11,7 @@
 // State: "<i>.square_avg" and "<i>.acc_delta". (PyTorch also counts steps per parameter,
 // but Adadelta's update never reads the count, so it is not kept.)
 
+#include <algorithm>
 #include <cmath>
 #include <utility>
 #include <vector>
@@ -46,24 +47,37 @@ class Adadelta : public Optimizer<T> {
       auto g = grad.eigen();
       auto square_avg = state.buffers[0].eigen();
       auto acc_delta = state.buffers[1].eigen();
-      // One pass per element: delta needs the old acc_delta and the decayed gradient needs
-      // the old p, while both are overwritten; whole-array expressions would need a
-      // temporary for delta. The operations and their order are PyTorch's.
-      // Elements are independent: split over threads, same bits for any thread count.
+      // Chunks of kChunk elements through Eigen's array expressions, so that sqrt and the
+      // division are vector instructions (a plain loop over std::sqrt stays scalar while
+      // math-errno is on, and was 3x slower). Within a chunk, delta needs the old acc_delta
+      // and the decayed gradient the old p: both are kept in small buffers before the
+      // updates. The operations and their order are PyTorch's. Elements are independent:
+      // split over threads, the same bits for any thread count.
       kernels::parallel_blocks(p.size(), 16.0, [&](index_t begin, index_t end, int) {
-        for (index_t k = begin; k < end; ++k) {
-          const T gk = use_decay ? g[k] + decay * p[k] : g[k];
-          square_avg[k] = square_avg[k] * rho + keep * gk * gk;
-          const T std_dev = std::sqrt(square_avg[k] + eps);
-          const T delta = std::sqrt(acc_delta[k] + eps) / std_dev * gk;
-          acc_delta[k] = acc_delta[k] * rho + keep * delta * delta;
-          p[k] -= lr * delta;
+        alignas(64) T gk_buf[kChunk], delta_buf[kChunk];
+        for (index_t k0 = begin; k0 < end; k0 += kChunk) {
+          const index_t len = std::min(kChunk, end - k0);
+          using Array = Eigen::Array<T, Eigen::Dynamic, 1>;
+          Eigen::Map<Array> gk(gk_buf, len), delta(delta_buf, len);
+          auto pk = p.segment(k0, len);
+          auto sq = square_avg.segment(k0, len);
+          auto acc = acc_delta.segment(k0, len);
+          if (use_decay)
+            gk = g.segment(k0, len) + decay * pk;
+          else
+            gk = g.segment(k0, len);
+          sq = sq * rho + keep * gk * gk;
+          delta = (acc + eps).sqrt() / (sq + eps).sqrt() * gk;
+          acc = acc * rho + keep * delta * delta;
+          pk -= lr * delta;
         }
       });
     });
   }
 
  private:
+  static constexpr index_t kChunk = 256;  // elements per vectorised pass (2 KB of float buffers)
+
   static const AdadeltaOptions& validated(const AdadeltaOptions& o) {
     Optimizer<T>::check_lr("Adadelta", o.lr);
     EMBER_CHECK(o.rho >= 0 && o.rho <= 1, ValueError, "Adadelta", "expected 0 <= rho <= 1, got ", o.rho);
