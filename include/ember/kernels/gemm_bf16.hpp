@@ -247,34 +247,45 @@ EMBER_TARGET_AVX512_BF16 inline void micro_avx512(index_t pairs, const std::uint
 
 }  // namespace bf16_gemm
 
-// C[m x n] = op(A) * op(B) (+ C when accumulate), op transposing when asked; A is stored [m x k]
-// (or [k x m] when trans_a), B [k x n] (or [n x k] when trans_b), all row-major, as gemm().
-// The operands are rounded to bf16, the products summed in float32 (see the top of this file).
-// Output columns are split over the threads in whole panels when called outside a parallel
-// region; inside one (a per-sample convolution) it runs on the calling thread.
-inline void gemm_bf16(const float* a, bool trans_a, const float* b, bool trans_b, float* c, index_t m, index_t k,
-                      index_t n, bool accumulate = false) {
+// op(A) [m x k] as bf16 rows of `pairs` = ceil(k / 2) words each, ready for gemm_bf16: a
+// convolution converts its weights once per call instead of once per sample.
+struct Bf16Rows {
+  const std::uint32_t* words;  // m * pairs words, row i at words + i * pairs
+  index_t m, k, pairs;
+};
+
+inline index_t bf16_pairs(index_t k) { return (k + 1) / 2; }
+
+// Converts op(A) (A stored [m x k], or [k x m] when trans_a, row-major) into `words`, which
+// must hold m * bf16_pairs(k) words. Returns the view gemm_bf16 takes.
+inline Bf16Rows to_bf16_rows(const float* a, bool trans_a, index_t m, index_t k, std::uint32_t* words) {
   using namespace bf16_gemm;
+  const index_t pairs = bf16_pairs(k);
+  auto* out = reinterpret_cast<bf16_bits*>(words);
+#if EMBER_HAVE_X86_BF16_PATH
+  if (active_bf16_path() == Bf16Path::avx512_bf16 && !trans_a) {
+    convert_rows_avx512(View{a, k, 1}, m, k, pairs, out);
+    return {words, m, k, pairs};
+  }
+#endif
+  convert_rows_portable(View{a, trans_a ? 1 : k, trans_a ? m : 1}, m, k, pairs, out);
+  return {words, m, k, pairs};
+}
+
+// C[m x n] = A * op(B) (+ C when accumulate) for A already in bf16 rows (to_bf16_rows); B is
+// stored [k x n] (or [n x k] when trans_b), row-major. The products are summed in float32 (see the top of this file). Output columns are
+// split over the threads in whole panels when called outside a parallel region; inside one (a
+// per-sample convolution) it runs on the calling thread.
+inline void gemm_bf16(const Bf16Rows& a, const float* b, bool trans_b, float* c, index_t n, bool accumulate = false) {
+  using namespace bf16_gemm;
+  const index_t m = a.m, k = a.k, pairs = a.pairs;
   if (m <= 0 || n <= 0) return;
   if (k <= 0) {
     if (!accumulate) std::fill(c, c + m * n, 0.0f);
     return;
   }
   const bool vector_path = active_bf16_path() == Bf16Path::avx512_bf16;
-  const index_t pairs = (k + 1) / 2;
-  const View A{a, trans_a ? 1 : k, trans_a ? m : 1};
   const View B{b, trans_b ? 1 : n, trans_b ? k : 1};
-
-  // A as bf16 rows of `pairs` words.
-  std::uint32_t* a_words = thread_workspace<std::uint32_t>(static_cast<std::size_t>(m * pairs), 1);
-  auto* a_bf16 = reinterpret_cast<bf16_bits*>(a_words);
-#if EMBER_HAVE_X86_BF16_PATH
-  if (vector_path)
-    convert_rows_avx512(A, m, k, pairs, a_bf16);
-  else
-#endif
-    convert_rows_portable(A, m, k, pairs, a_bf16);
-
   const index_t panels = (n + kPanel - 1) / kPanel;
   const double work_per_panel = 2.0 * static_cast<double>(m) * static_cast<double>(k) * kPanel;
   parallel_blocks(panels, work_per_panel, [&](index_t first, index_t last, int) {
@@ -298,7 +309,7 @@ inline void gemm_bf16(const float* a, bool trans_a, const float* b, bool trans_b
         const bool load_c = accumulate || p0 > 0;
         for (index_t i0 = 0; i0 < m; i0 += kRows) {
           const index_t rows = std::min(kRows, m - i0);
-          const std::uint32_t* a_rows = a_words + i0 * pairs + p0;
+          const std::uint32_t* a_rows = a.words + i0 * pairs + p0;
           float* c_tile = c + i0 * n + j0;
 #if EMBER_HAVE_X86_BF16_PATH
           if (vector_path)
@@ -310,6 +321,16 @@ inline void gemm_bf16(const float* a, bool trans_a, const float* b, bool trans_b
       }
     }
   });
+}
+
+// C[m x n] = op(A) * op(B) (+ C when accumulate), op transposing when asked; A is stored [m x k]
+// (or [k x m] when trans_a), B [k x n] (or [n x k] when trans_b), all row-major, as gemm().
+// The operands are rounded to bf16, the products summed in float32; A is converted into this
+// thread's workspace first (to_bf16_rows), then as above.
+inline void gemm_bf16(const float* a, bool trans_a, const float* b, bool trans_b, float* c, index_t m, index_t k,
+                      index_t n, bool accumulate = false) {
+  std::uint32_t* words = thread_workspace<std::uint32_t>(static_cast<std::size_t>(m * bf16_pairs(k)), 1);
+  gemm_bf16(to_bf16_rows(a, trans_a, m, k, words), b, trans_b, c, n, accumulate);
 }
 
 }  // namespace ember::kernels
