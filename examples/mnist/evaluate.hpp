@@ -17,6 +17,7 @@
 #include "model.hpp"
 #include "report.hpp"
 #include "test_run.hpp"
+#include "threads.hpp"
 
 namespace mnist {
 
@@ -50,7 +51,7 @@ inline ember::data::Dataset load_test_set(const std::string& data_dir, long limi
 }
 
 inline int run_evaluate(const EvaluateSettings& s) {
-  if (s.threads > 0) ember::set_num_threads(static_cast<int>(s.threads));
+  use_threads(s.threads);
   // conv/linear GEMMs in bf16 for the whole run when asked (training, validation, test pass).
   const ember::PrecisionGuard precision(ember::parse_precision(s.precision, "mnist"));
   Net<float> net;

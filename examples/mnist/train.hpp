@@ -27,6 +27,7 @@
 #include "model.hpp"
 #include "progress.hpp"
 #include "settings.hpp"
+#include "threads.hpp"
 #include "training_state.hpp"
 
 namespace mnist {
@@ -62,7 +63,7 @@ inline EvalResult evaluate_dataset(Net<float>& net, const ember::data::Dataset& 
 
 inline int run_train(const TrainSettings& s) {
   namespace fs = std::filesystem;
-  if (s.threads > 0) ember::set_num_threads(static_cast<int>(s.threads));
+  use_threads(s.threads);
   // conv/linear GEMMs in bf16 for the whole run when asked (training, validation, test pass).
   const ember::PrecisionGuard precision(ember::parse_precision(s.precision, "mnist"));
   const std::string checkpoint_path = s.out_dir + "/checkpoint.safetensors";
@@ -87,16 +88,15 @@ inline int run_train(const TrainSettings& s) {
   loader_options.augment = s.augment;
   ember::data::DataLoader loader(train_set, loader_options, data_gen);
   TrainingState state(s, net, loader.num_batches());
-  fs::create_directories(s.out_dir);  // only once the data loaded: bad input leaves nothing behind
-  // A run killed while writing (SIGKILL, power cut) leaves its temporary files; its outputs are intact.
-  ember::io::remove_stale_temporaries(s.out_dir);
-  ember::io::remove_stale_temporaries(s.out_dir + "/report");
-
-  if (s.resume) {
+  if (s.resume) {  // before the output folder is made: a missing checkpoint leaves nothing behind
     state.load(checkpoint_path, resume_key(s), model_gen, data_gen);
     std::cerr << "resuming from " << checkpoint_path << " at epoch " << state.epoch << ", batch " << state.batch
               << "\n";
   }
+  fs::create_directories(s.out_dir);  // only once the data (and checkpoint) loaded: bad input leaves nothing behind
+  // A run killed while writing (SIGKILL, power cut) leaves its temporary files; its outputs are intact.
+  ember::io::remove_stale_temporaries(s.out_dir);
+  ember::io::remove_stale_temporaries(s.out_dir + "/report");
   std::signal(SIGINT, on_sigint);
   // Without a validation set the model of the last epoch is the one kept (and tested).
   const bool validating = val_set.size() > 0;
@@ -171,6 +171,14 @@ inline int run_train(const TrainSettings& s) {
   else
     std::cout << "best validation accuracy " << format_percent(state.best_val_accuracy) << "; model: " << model_path
               << "\n";
+  // Ctrl-C from here on: the model and the checkpoint are safe on disk, so it stops the program
+  // at once (exit 130, by the signal) instead of being swallowed while the test pass runs.
+  if (interrupt_requested) {
+    std::cerr << "interrupted after the last epoch: the model is saved to " << model_path
+              << "; test it with 'mnist evaluate'\n";
+    return 130;
+  }
+  std::signal(SIGINT, SIG_DFL);
   Net<float> best;
   const auto metadata = ember::io::load_model(best, model_path, architecture_name(s.model));
   std::cout << "testing the " << (validating ? "best" : "last epoch's") << " model on the " << test_set.size()

@@ -289,6 +289,36 @@ TEST_CASE("read_idx reports truncated and corrupt gzip streams", "[data][idx][er
              StartsWith("read_idx: " + tmp.file("bad-block.gz") + ": corrupt gzip stream ("));
 }
 
+// Regression: zlib's gz* reader took the sample's image file with its 8-byte trailer (CRC-32,
+// length) cut short or missing for a clean end of file, while gzip -t rejects it.
+TEST_CASE("read_idx needs each gzip member's verified trailer; garbage after a complete member is ignored",
+          "[data][idx][errors][gzip]") {
+  TempDir tmp;
+  const std::string sample = kSample + "/train-images-idx3-ubyte.gz";
+  const Bytes gz = read_file(sample);
+  const std::size_t declared = ember::data::read_idx(sample).data.size();
+  for (std::size_t cut : {std::size_t(1), std::size_t(4), std::size_t(7), std::size_t(8)}) {
+    const std::string path = tmp.file("trailer-cut-" + std::to_string(cut) + ".gz");
+    write_file(path, Bytes(gz.begin(), gz.end() - static_cast<long>(cut)));
+    INFO(cut << " of the trailer's 8 bytes cut");
+    CHECK_THAT(idx_error(path), StartsWith("read_idx: " + path + ": truncated gzip stream (unexpected end of file)"));
+  }
+  Bytes bad_length = gz;
+  bad_length.back() ^= 0x01;  // the length field's high byte
+  write_file(tmp.file("bad-length.gz"), bad_length);
+  CHECK_THAT(idx_error(tmp.file("bad-length.gz")), Contains("corrupt gzip stream (") && Contains("check"));
+
+  Bytes garbage = gz;
+  for (char c : std::string("not gzip\n")) garbage.push_back(static_cast<std::uint8_t>(c));
+  write_file(tmp.file("garbage.gz"), garbage);
+  CHECK(ember::data::read_idx(tmp.file("garbage.gz")).data.size() == declared);
+
+  Bytes two_members = gz;  // gzip's concatenation: the second member is more data than declared
+  two_members.insert(two_members.end(), gz.begin(), gz.end());
+  write_file(tmp.file("two.gz"), two_members);
+  CHECK_THAT(idx_error(tmp.file("two.gz")), Contains("trailing bytes: expected"));
+}
+
 TEST_CASE("read_idx stops a gzip bomb at the declared size", "[data][idx][errors][gzip]") {
   TempDir tmp;
   // 16 MiB of zeros compress to a few KiB. Declared: one 28x28 image; the reader must stop
@@ -371,6 +401,13 @@ TEST_CASE("load_mnist errors name the file and the directory", "[data][mnist][er
                                                  " (no such directory); run scripts/fetch-mnist.sh");
   CHECK(load_error(tmp.path, Split::Test) ==
         "load_mnist: no t10k-images-idx3-ubyte[.gz] in " + tmp.path + "; run scripts/fetch-mnist.sh");
+  // Regression: --data naming a file said "no such directory".
+  const std::string file = tmp.file("train-images-idx3-ubyte.gz");
+  { std::ofstream(file) << "not a directory"; }
+  CHECK(load_error(file, Split::Train) == "load_mnist: no train-images-idx3-ubyte[.gz] in " + file +
+                                              " (that is a file: expected the directory that holds the MNIST "
+                                              "files); run scripts/fetch-mnist.sh");
+  fs::remove(file);
 
   copy_sample(tmp.path);
   fs::remove(tmp.file("t10k-labels-idx1-ubyte.gz"));

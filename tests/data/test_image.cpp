@@ -385,6 +385,12 @@ TEST_CASE("load_image and to_mnist reject bad files with typed errors", "[data][
                    "corrupt BMP: the pixel rows of a 28x28 24-bit image need 2406 bytes, the file has 2306 "
                    "(a truncated file?)");
 
+  // Regression: a PNG cut before its IEND chunk got "cannot decode the image ()" from stb.
+  write_png(dir.file("no-iend.png"), 28, 28, 1, Pixels(28 * 28, 90));
+  fs::resize_file(dir.file("no-iend.png"), fs::file_size(dir.file("no-iend.png")) - 12);  // IEND is 12 bytes
+  check_load_fails(dir.file("no-iend.png"), "truncated PNG: the file ends after");
+  CHECK_THROWS_WITH(data::load_image(dir.file("no-iend.png")), Contains("before its IEND chunk") && !Contains("()"));
+
   // A blank sheet loads, but holds no digit; nor does a sheet with faint noise only.
   write_png(dir.file("blank.png"), 40, 30, 1, Pixels(40 * 30, 255));
   const data::GrayImage blank = data::load_image(dir.file("blank.png"));

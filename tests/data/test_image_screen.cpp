@@ -190,9 +190,21 @@ TEST_CASE("png_problem leaves other files and broken headers to stb", "[data][im
   CHECK(data::detail::png_problem(bad_depth).empty());
   int w = 0, h = 0;
   CHECK(decode(bad_depth, w, h).empty());
-  // A chunk header cut off at the end of the file is stb's to report.
+}
+
+TEST_CASE("png_problem names a PNG that ends before its IEND chunk", "[data][image][fuzz]") {
+  // stb refuses such a file with an empty reason ("cannot decode the image ()"), so the screen
+  // says what is wrong; the file is cut after its image data, with or without stray bytes.
   Bytes short_tail = grey_png(28, 28, zlib_compress(Bytes(812, 0)));
-  short_tail.resize(short_tail.size() - 12 + 3);  // IEND replaced by 3 stray bytes
+  const std::size_t full = short_tail.size();
+  for (std::size_t keep : {full - 12, full - 12 + 3, full - 12 + 7}) {
+    Bytes cut(short_tail.begin(), short_tail.begin() + static_cast<long>(keep));
+    INFO(keep << " of " << full << " bytes");
+    CHECK_THAT(data::detail::png_problem(cut),
+               Contains("truncated PNG: the file ends after " + std::to_string(keep) + " bytes, before its IEND chunk"));
+    int w = 0, h = 0;
+    CHECK(decode(cut, w, h).empty());  // stb cannot decode it either: nothing readable is refused
+  }
   CHECK(data::detail::png_problem(short_tail).empty());
 }
 

@@ -58,6 +58,25 @@ echo "not a model" >"$work/model.safetensors"
 expect 1 "model.safetensors" -- "$mnist" evaluate --model "$work/model.safetensors" --data "$data" --out "$work/eval"
 [[ -e "$work/eval/predictions.csv" ]] && { echo "FAIL: predictions written for a bad model"; failures=$((failures + 1)); }
 
+# --data naming a file, and --resume with no checkpoint: one line, and no --out folder left behind.
+expect 1 "that is a file" -- "$mnist" train --data "$data/train-images-idx3-ubyte.gz" --out "$work/run3"
+expect 1 "checkpoint" -- "$mnist" train --data "$data" --out "$work/run4" --resume --limit 200 --val-size 50
+for run in run3 run4; do
+  [[ -e "$work/$run" ]] && { echo "FAIL: a failed run left $work/$run behind"; failures=$((failures + 1)); }
+done
+
+# More threads than cores: capped, with a one-line warning naming the core count.
+"$mnist" train --data "$data" --out "$work/run5" --limit 120 --val-size 20 --epochs 1 --batch-size 50 \
+  --threads 1000 >/dev/null 2>"$work/err"
+cores=$(nproc)
+if ! grep -q "warning: --threads 1000 is more than the $cores cores of this machine; using $cores" "$work/err" ||
+   [[ $(wc -l <"$work/err") -ne 1 ]]; then
+  echo "FAIL: --threads 1000 on $cores cores:"; sed 's/^/    /' "$work/err"
+  failures=$((failures + 1))
+else
+  echo "ok: --threads 1000 -> $(cat "$work/err")"
+fi
+
 # --help works everywhere and exits 0.
 for cmd in "" train evaluate predict; do
   if ! "$mnist" $cmd --help >"$work/out" 2>&1 || ! grep -q usage "$work/out"; then
@@ -66,5 +85,5 @@ for cmd in "" train evaluate predict; do
   fi
 done
 
-echo "$((13 - failures)) passed, $failures failed"
+echo "$((16 - failures)) passed, $failures failed"
 [[ $failures -eq 0 ]]

@@ -25,4 +25,15 @@ cmp "$work/straight/model.safetensors" "$work/resumed/model.safetensors"
 # history.csv minus the seconds column
 diff <(cut -d, -f1-6 "$work/straight/history.csv") <(cut -d, -f1-6 "$work/resumed/history.csv")
 echo "resumed run matches the uninterrupted run"
-echo "1 passed, 0 failed"
+
+# Ctrl-C after the last batch (before the test pass) stops with 130 too, the model saved.
+quick=(--data "$data" --limit 120 --val-size 20 --epochs 1 --batch-size 50 --seed 3 --threads 2)
+set +e
+"$mnist" train "${quick[@]}" --out "$work/late" --interrupt-after 2 >/dev/null 2>"$work/err"
+code=$?
+set -e
+if [[ $code -ne 130 ]] || ! grep -q "interrupted after the last epoch" "$work/err" || [[ ! -s "$work/late/model.safetensors" ]]; then
+  echo "FAIL: Ctrl-C before the test pass exited $code:"; cat "$work/err"; exit 1
+fi
+echo "Ctrl-C before the test pass exits 130 with the model saved"
+echo "2 passed, 0 failed"

@@ -88,13 +88,12 @@ class IdxStream {
     // gzip's magic is 1f 8b; an IDX file starts with 00 00, so the two never collide.
     std::uint8_t magic[2] = {0, 0};
     const std::size_t got = std::fread(magic, 1, 2, raw_.get());
+    std::rewind(raw_.get());
     if (got == 2 && magic[0] == 0x1f && magic[1] == 0x8b) {
-      raw_.reset();
-      gz_.reset(gzopen(path.c_str(), "rb"));
-      if (!gz_) idx_error(path, "cannot open the gzip stream: ", std::generic_category().message(errno));
-      gzbuffer(gz_.get(), 1u << 17);  // fewer, larger reads of the compressed file
-    } else {
-      std::rewind(raw_.get());
+      gz_ = std::make_unique<GzipState>();
+      // 16 + MAX_WBITS: a gzip wrapper only; inflate then checks each member's CRC-32 and length.
+      if (inflateInit2(&gz_->stream, 16 + MAX_WBITS) != Z_OK) idx_error(path, "cannot start the gzip decoder");
+      gz_->initialised = true;
     }
   }
 
@@ -111,8 +110,18 @@ class IdxStream {
   struct FileCloser {
     void operator()(std::FILE* f) const { std::fclose(f); }
   };
-  struct GzCloser {
-    void operator()(gzFile f) const { gzclose(f); }
+  // zlib's inflate over the raw file. Not zlib's gz* file API: once the last data byte was read,
+  // it took a member whose 8-byte trailer (CRC-32 and length) was cut short or missing for a
+  // clean end of file (MNIST's image files), whereas inflate returns Z_STREAM_END only after
+  // it has verified the trailer.
+  struct GzipState {
+    z_stream stream{};
+    bool initialised = false;
+    bool finished = false;  // a complete member ended and nothing but garbage (or nothing) follows
+    std::vector<std::uint8_t> input = std::vector<std::uint8_t>(std::size_t(1) << 17);
+    ~GzipState() {
+      if (initialised) inflateEnd(&stream);
+    }
   };
 
   std::size_t read_raw(std::uint8_t* dst, std::size_t n) {
@@ -121,39 +130,64 @@ class IdxStream {
     return got;
   }
 
-  std::size_t read_gzip(std::uint8_t* dst, std::size_t n) {
-    std::size_t total = 0;
-    while (total < n) {
-      // gzread takes an unsigned count; 1 MiB pieces stay well inside it.
-      const unsigned want = static_cast<unsigned>(std::min<std::size_t>(n - total, 1u << 20));
-      const int got = gzread(gz_.get(), dst + total, want);
-      if (got < 0) gzip_failed();
-      if (got == 0) break;
-      total += static_cast<std::size_t>(got);
+  // Refills the compressed input when it is used up; false at the end of the file.
+  bool refill() {
+    z_stream& z = gz_->stream;
+    if (z.avail_in > 0) return true;
+    const std::size_t got = read_raw(gz_->input.data(), gz_->input.size());
+    z.next_in = gz_->input.data();
+    z.avail_in = static_cast<uInt>(got);
+    return got > 0;
+  }
+
+  // After a member's verified end: another member (gzip's concatenation) continues the stream;
+  // anything else after it is ignored, as gzip does.
+  void next_member() {
+    z_stream& z = gz_->stream;
+    if (!refill()) {
+      gz_->finished = true;
+      return;
     }
-    // zlib reports a stream cut short (Z_BUF_ERROR) only through gzerror, not through gzread's
-    // return value, so ask at every short read: otherwise a truncated .gz would look like EOF.
-    if (total < n) {
-      int code = Z_OK;
-      gzerror(gz_.get(), &code);
-      if (code != Z_OK) gzip_failed();
+    if (z.avail_in == 1) {  // the next magic may straddle a refill: keep the byte, read on after it
+      gz_->input[0] = z.next_in[0];
+      const std::size_t got = read_raw(gz_->input.data() + 1, gz_->input.size() - 1);
+      z.next_in = gz_->input.data();
+      z.avail_in = static_cast<uInt>(1 + got);
+    }
+    const std::uint8_t first = z.next_in[0], second = z.avail_in >= 2 ? z.next_in[1] : 0;
+    if (first != 0x1f || second != 0x8b) {
+      gz_->finished = true;
+      return;
+    }
+    if (inflateReset(&z) != Z_OK) idx_error(path_, "corrupt gzip stream (cannot restart the decoder)");
+  }
+
+  std::size_t read_gzip(std::uint8_t* dst, std::size_t n) {
+    z_stream& z = gz_->stream;
+    std::size_t total = 0;
+    while (total < n && !gz_->finished) {
+      if (!refill()) idx_error(path_, "truncated gzip stream (unexpected end of file)");
+      // inflate takes an unsigned count; 1 MiB pieces stay well inside it.
+      const auto want = static_cast<uInt>(std::min<std::size_t>(n - total, 1u << 20));
+      z.next_out = dst + total;
+      z.avail_out = want;
+      const int ret = inflate(&z, Z_NO_FLUSH);
+      total += want - z.avail_out;
+      if (ret == Z_STREAM_END)
+        next_member();
+      else if (ret == Z_DATA_ERROR)
+        idx_error(path_, "corrupt gzip stream (", z.msg ? z.msg : "invalid data", ")");
+      else if (ret == Z_MEM_ERROR)
+        idx_error(path_, "corrupt gzip stream (out of memory)");
+      else if (ret != Z_OK && ret != Z_BUF_ERROR)
+        idx_error(path_, "corrupt gzip stream (zlib error ", ret, ")");
     }
     return total;
   }
 
-  [[noreturn]] void gzip_failed() {
-    int code = Z_OK;
-    std::string message = gzerror(gz_.get(), &code);
-    // zlib prefixes its messages with the path, which ours already starts with.
-    if (message.rfind(path_ + ": ", 0) == 0) message.erase(0, path_.size() + 2);
-    if (code == Z_BUF_ERROR) idx_error(path_, "truncated gzip stream (", message, ")");
-    if (code == Z_ERRNO) idx_error(path_, "read error: ", std::generic_category().message(errno));
-    idx_error(path_, "corrupt gzip stream (", message, ")");
-  }
-
   std::string path_;
   std::unique_ptr<std::FILE, FileCloser> raw_;
-  std::unique_ptr<gzFile_s, GzCloser> gz_;
+  std::unique_ptr<GzipState> gz_;
   std::int64_t file_size_ = -1;
 };
 

@@ -145,7 +145,7 @@ inline GrayImage load_image(const std::string& path) {
   if (data == nullptr) {
     const char* reason = stbi_failure_reason();
     ::ember::detail::throw_error<FormatError>(op, path, ": cannot decode the image (",
-                                              reason ? reason : "unknown error", ")");
+                                              reason && *reason ? reason : "unknown error", ")");
   }
   GrayImage out;
   out.width = width;

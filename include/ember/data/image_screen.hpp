@@ -251,7 +251,7 @@ inline std::string png_image_data_problem(const std::vector<std::uint8_t>& b, co
 inline std::string png_problem(const std::vector<std::uint8_t>& b) {
   if (!is_png(b)) return {};
   PngHeader header;
-  bool first = true, raw_deflate = false;
+  bool first = true, raw_deflate = false, iend = false;
   std::vector<std::pair<std::size_t, std::uint32_t>> idat;  // (offset, length) of each IDAT's data
   std::size_t at = 8;
   while (at + 8 <= b.size()) {
@@ -273,10 +273,16 @@ inline std::string png_problem(const std::vector<std::uint8_t>& b) {
     }
     if (type != "CgBI") first = false;
     if (type == "IDAT") idat.emplace_back(data, length);
-    if (type == "IEND") break;
+    if (type == "IEND") {
+      iend = true;
+      break;
+    }
     at = data + length + 4;  // data and CRC
   }
   if (!header.valid() || idat.empty()) return {};
+  // stb_image fails on such a file with an empty reason; say what is wrong.
+  if (!iend)
+    return "truncated PNG: the file ends after " + std::to_string(b.size()) + " bytes, before its IEND chunk";
   return png_image_data_problem(b, header, idat, raw_deflate);
 }
 

@@ -30,9 +30,11 @@ inline std::string find_mnist_file(const std::string& dir, const std::string& na
     const fs::path path = fs::path(dir) / candidate;
     if (fs::is_regular_file(path, ec)) return path.string();
   }
-  const bool dir_exists = fs::is_directory(dir, ec);
-  ::ember::detail::throw_error<FormatError>("load_mnist", "no ", name, "[.gz] in ", dir,
-                                            dir_exists ? "" : " (no such directory)", "; run scripts/fetch-mnist.sh");
+  const char* why = fs::is_directory(dir, ec) ? ""
+                    : fs::exists(dir, ec)     ? " (that is a file: expected the directory that holds the MNIST files)"
+                                              : " (no such directory)";
+  ::ember::detail::throw_error<FormatError>("load_mnist", "no ", name, "[.gz] in ", dir, why,
+                                            "; run scripts/fetch-mnist.sh");
 }
 
 }  // namespace detail

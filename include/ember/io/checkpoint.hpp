@@ -17,6 +17,9 @@
 // FormatError instead of a run that resumes from wrong weights. As with load_model, nothing
 // is changed unless the whole file is valid.
 
+#include <zlib.h>
+
+#include <algorithm>
 #include <array>
 #include <climits>
 #include <cstdint>
@@ -47,16 +50,20 @@ struct Checkpoint {
 
 namespace detail {
 
-// CRC-32 (IEEE 802.3, reflected, polynomial 0xEDB88320): the checksum of zip, gzip and PNG,
-// so Python's zlib.crc32 can check a file too. Any error burst of up to 32 bits, and so any
-// single changed byte, is always detected.
+// CRC-32 (IEEE 802.3, the checksum of zip, gzip and PNG) through zlib's crc32, so Python's
+// zlib.crc32 can check a file too. Any error burst of up to 32 bits, and so any single changed
+// byte, is always detected.
 class Crc32 {
  public:
   void update(const unsigned char* data, std::size_t n) {
-    static const std::array<std::uint32_t, 256> table = make_table();
-    for (std::size_t i = 0; i < n; ++i) crc_ = table[(crc_ ^ data[i]) & 0xFFu] ^ (crc_ >> 8);
+    while (n > 0) {  // zlib takes an unsigned count: 1 GiB pieces
+      const auto piece = static_cast<uInt>(std::min<std::size_t>(n, std::size_t(1) << 30));
+      crc_ = ::crc32(crc_, data, piece);
+      data += piece;
+      n -= piece;
+    }
   }
-  std::uint32_t value() const { return crc_ ^ 0xFFFFFFFFu; }
+  std::uint32_t value() const { return static_cast<std::uint32_t>(crc_); }
 
   // "crc32:0a1b2c3d", the form stored in the metadata.
   std::string text() const {
@@ -67,17 +74,7 @@ class Crc32 {
   }
 
  private:
-  static std::array<std::uint32_t, 256> make_table() {
-    std::array<std::uint32_t, 256> table{};
-    for (std::uint32_t i = 0; i < 256; ++i) {
-      std::uint32_t c = i;
-      for (int k = 0; k < 8; ++k) c = (c & 1u) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-      table[i] = c;
-    }
-    return table;
-  }
-
-  std::uint32_t crc_ = 0xFFFFFFFFu;
+  uLong crc_ = ::crc32(0L, Z_NULL, 0);
 };
 
 // The tensors are written in this order and packed, so the data section is their concatenation.
