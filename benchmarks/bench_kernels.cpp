@@ -177,7 +177,7 @@ void run_gemm_yardstick(benchmark::State& state, ConvShape s, ember::Precision p
   auto col = random_buffer(K * L, 4);
   std::vector<float> y(static_cast<std::size_t>(s.batch * O * L));
   for (auto _ : state) {
-    ember::kernels::parallel_blocks(s.batch, s.gemm_flops(), [&](index_t begin, index_t end, int) {
+    ember::parallel_blocks(s.batch, s.gemm_flops(), [&](index_t begin, index_t end, int) {
       for (index_t n = begin; n < end; ++n)
         ember::kernels::gemm(p, w.data(), false, col.data(), false, y.data() + n * O * L, O, K, L);
     });
@@ -197,7 +197,7 @@ void run_gemm_yardstick_backward(benchmark::State& state, ConvShape s, ember::Pr
   const int threads = ember::get_num_threads();
   std::vector<float> dcol(static_cast<std::size_t>(threads * K * L)), dw(static_cast<std::size_t>(threads * O * K));
   for (auto _ : state) {
-    ember::kernels::parallel_blocks(s.batch, 2 * s.gemm_flops(), [&](index_t begin, index_t end, int t) {
+    ember::parallel_blocks(s.batch, 2 * s.gemm_flops(), [&](index_t begin, index_t end, int t) {
       for (index_t n = begin; n < end; ++n) {
         ember::kernels::gemm(p, w.data(), true, dy.data() + n * O * L, false, dcol.data() + t * K * L, K, O, L);
         if (p == ember::Precision::bf16)

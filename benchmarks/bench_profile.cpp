@@ -81,7 +81,7 @@ double yardstick_seconds(const Gemm& g, index_t batch, int repeats) {
   if (!g.per_sample)
     return time_median(repeats, [&] { ember::kernels::gemm(a.data(), g.trans_a, b.data(), g.trans_b, c.data(), g.m, g.k, g.n); });
   return time_median(repeats, [&] {
-    ember::kernels::parallel_blocks(batch, g.flops(1), [&](index_t begin, index_t end, int) {
+    ember::parallel_blocks(batch, g.flops(1), [&](index_t begin, index_t end, int) {
       for (index_t s = begin; s < end; ++s)
         ember::kernels::gemm(a.data(), g.trans_a, b.data(), g.trans_b, c.data() + s * g.m * g.n, g.m, g.k, g.n);
     });

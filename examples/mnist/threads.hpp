@@ -1,8 +1,6 @@
 #pragma once
 // --threads: how many threads ember's kernels use in this run.
 
-#include <omp.h>
-
 #include <iostream>
 
 #include "ember/core/parallel.hpp"
@@ -15,7 +13,7 @@ namespace mnist {
 // stderr. 0 keeps OpenMP's default (OMP_NUM_THREADS, else all cores).
 inline void use_threads(long requested) {
   if (requested <= 0) return;
-  const int cores = omp_get_num_procs();
+  const int cores = ember::available_cores();
   long threads = requested;
   if (cores > 0 && requested > cores) {
     std::cerr << "warning: --threads " << requested << " is more than the " << cores

@@ -24,6 +24,7 @@
 #include "ember/io/checkpoint.hpp"
 #include "ember/io/json.hpp"
 #include "ember/io/model_file.hpp"
+#include "ember/io/atomic_file.hpp"
 #include "ember/io/safetensors.hpp"
 #include "ember/metrics/classification.hpp"
 #include "ember/metrics/roc.hpp"

@@ -213,8 +213,8 @@ TEST_CASE("conv2d kernels give the same bits on 1 and 2 threads", "[kernels][con
   auto g = as<float>(random_values(out_size, gen));
   auto run = [&](int threads, std::vector<float>& out, std::vector<float>& din, std::vector<float>& dw) {
     ember::set_num_threads(threads);
-    CHECK(ember::kernels::threads_for(t.n, shape.gemm_flops()) == threads);  // the parallel path really runs
-    CHECK(ember::kernels::threads_for(t.n / ember::kernels::kSamplesPerGradBlock, 8 * shape.gemm_flops()) == threads);
+    CHECK(ember::threads_for(t.n, shape.gemm_flops()) == threads);  // the parallel path really runs
+    CHECK(ember::threads_for(t.n / ember::kernels::kSamplesPerGradBlock, 8 * shape.gemm_flops()) == threads);
     out.assign(out_size, 0);
     din.assign(in.size(), 0);
     dw.assign(w.size(), 0);
@@ -250,7 +250,7 @@ TEST_CASE("conv2d_forward of one sample splits its pixels over the threads: naiv
   std::vector<std::vector<float>> outs;
   for (int threads : {1, 2}) {
     ember::set_num_threads(threads);
-    CHECK(ember::kernels::threads_for(blocks, 2.0 * t.o * geo.col_rows() * ember::kernels::kPixelsPerBlock) ==
+    CHECK(ember::threads_for(blocks, 2.0 * t.o * geo.col_rows() * ember::kernels::kPixelsPerBlock) ==
           threads);  // the split path really runs on 2 threads
     std::vector<float> out(want.size(), 7.0f);
     ember::kernels::conv2d_forward(in_f.data(), w_f.data(), b_f.data(), out.data(), shape);

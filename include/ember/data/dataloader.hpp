@@ -31,7 +31,7 @@
 #include "ember/core/tensor.hpp"
 #include "ember/data/dataset.hpp"
 #include "ember/data/transforms.hpp"
-#include "ember/kernels/parallel.hpp"
+#include "ember/core/parallel.hpp"
 
 namespace ember::data {
 
@@ -110,7 +110,7 @@ class DataLoader {
     float* images = out.images.data();
     const float mean = static_cast<float>(options_.mean), stddev = static_cast<float>(options_.std);
     const double work = static_cast<double>(pixels) * (options_.augment ? 30.0 : 3.0);
-    kernels::parallel_blocks(count, work, [&](index_t first, index_t last, int) {
+    parallel_blocks(count, work, [&](index_t first, index_t last, int) {
       for (index_t k = first; k < last; ++k) {
         const std::uint8_t* src = sources[static_cast<std::size_t>(k)];
         float* dst = images + k * pixels;

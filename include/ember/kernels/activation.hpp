@@ -1,7 +1,7 @@
 #pragma once
 // Element-wise activation kernels on contiguous buffers.
 
-#include "ember/kernels/parallel.hpp"
+#include "ember/core/parallel.hpp"
 
 namespace ember::kernels {
 

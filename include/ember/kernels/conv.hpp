@@ -13,7 +13,7 @@
 #include "ember/core/precision.hpp"
 #include "ember/kernels/gemm.hpp"
 #include "ember/kernels/im2col.hpp"
-#include "ember/kernels/parallel.hpp"
+#include "ember/core/parallel.hpp"
 #include "ember/kernels/workspace.hpp"
 
 namespace ember::kernels {

@@ -9,7 +9,7 @@
 #include "ember/core/precision.hpp"
 #include "ember/core/shape.hpp"
 #include "ember/kernels/gemm_bf16.hpp"
-#include "ember/kernels/parallel.hpp"
+#include "ember/core/parallel.hpp"
 
 namespace ember::kernels {
 

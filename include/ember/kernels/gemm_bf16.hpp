@@ -25,7 +25,7 @@
 #include "ember/core/error.hpp"
 #include "ember/core/shape.hpp"
 #include "ember/kernels/bf16.hpp"
-#include "ember/kernels/parallel.hpp"
+#include "ember/core/parallel.hpp"
 #include "ember/kernels/workspace.hpp"
 
 #if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))

@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "ember/kernels/parallel.hpp"
+#include "ember/core/parallel.hpp"
 
 namespace ember::kernels {
 

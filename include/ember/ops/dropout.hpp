@@ -10,7 +10,7 @@
 #include "ember/autograd/node.hpp"
 #include "ember/core/random.hpp"
 #include "ember/kernels/elementwise.hpp"
-#include "ember/kernels/parallel.hpp"
+#include "ember/core/parallel.hpp"
 
 namespace ember {
 
@@ -35,7 +35,7 @@ Tensor<T> dropout(const Tensor<T>& input, double p, bool training, Generator& ge
   const std::uint64_t drop_below = static_cast<std::uint64_t>(std::ceil(p * 0x1.0p53));
   const T* px = x.data();
   T *pm = mask.data(), *po = out.data();
-  kernels::parallel_blocks(blocks, 8.0 * kDropoutBlock, [&](index_t first, index_t last, int) {
+  parallel_blocks(blocks, 8.0 * kDropoutBlock, [&](index_t first, index_t last, int) {
     for (index_t b = first; b < last; ++b) {
       Generator block_gen(seeds[static_cast<std::size_t>(b)]);
       for (index_t i = b * kDropoutBlock; i < std::min(n, (b + 1) * kDropoutBlock); ++i) {
@@ -48,7 +48,7 @@ Tensor<T> dropout(const Tensor<T>& input, double p, bool training, Generator& ge
     Tensor<T> dy = kernels::make_contiguous(g), dx = Tensor<T>::uninitialized(g.shape());
     const T *pg = dy.data(), *pm = mask.data();
     T* pdx = dx.data();
-    kernels::parallel_blocks(dx.numel(), 1.0, [&](index_t begin, index_t end, int) {
+    parallel_blocks(dx.numel(), 1.0, [&](index_t begin, index_t end, int) {
       for (index_t i = begin; i < end; ++i) pdx[i] = pg[i] * pm[i];
     });
     return std::vector<Tensor<T>>{dx};

@@ -16,7 +16,7 @@
 #include <utility>
 #include <vector>
 
-#include "ember/kernels/parallel.hpp"
+#include "ember/core/parallel.hpp"
 #include "ember/optim/optimizer.hpp"
 
 namespace ember::optim {
@@ -53,7 +53,7 @@ class Adadelta : public Optimizer<T> {
       // and the decayed gradient the old p: both are kept in small buffers before the
       // updates. The operations and their order are PyTorch's. Elements are independent:
       // split over threads, the same bits for any thread count.
-      kernels::parallel_blocks(p.size(), 16.0, [&](index_t begin, index_t end, int) {
+      parallel_blocks(p.size(), 16.0, [&](index_t begin, index_t end, int) {
         alignas(64) T gk_buf[kChunk], delta_buf[kChunk];
         for (index_t k0 = begin; k0 < end; k0 += kChunk) {
           const index_t len = std::min(kChunk, end - k0);

@@ -22,7 +22,7 @@
 #include <vector>
 
 #include <ember/core/error.hpp>
-#include <ember/io/safetensors.hpp>
+#include <ember/io/atomic_file.hpp>
 
 #if defined(EMBER_STB_IMPLEMENTATION) && !defined(STB_IMAGE_WRITE_IMPLEMENTATION)
 #define STB_IMAGE_WRITE_IMPLEMENTATION
