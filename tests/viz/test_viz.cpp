@@ -2,8 +2,9 @@
 // (checked by a small strict parser below), carry their titles, legends and tick labels, and
 // escape text; base64 against RFC 4648; the PNG grid decoded back with stb_image.
 //
-// Set EMBER_VIZ_SAMPLES=/some/dir to also write sample files there (line.svg, heatmap.svg,
-// roc.svg, grid.png, report.html) for a look by eye.
+// Set EMBER_VIZ_SAMPLES=/some/dir to keep the sample files (line.svg, heatmap.svg, roc.svg,
+// grid.png, report.html) there for a look by eye; without it they go to a scratch folder and
+// are checked all the same.
 
 // stb's implementation lives in tests/support/stb_implementation.cpp (one per program).
 #include <ember/data/image.hpp>  // stb_image, to decode the PNGs
@@ -532,9 +533,13 @@ TEST_CASE("html_report: one well-formed page with SVG, PNG, tables and settings"
   CHECK(html.find("<dt>learning rate</dt><dd>0.01</dd>") != std::string::npos);
 }
 
-TEST_CASE("sample files for a look by eye (EMBER_VIZ_SAMPLES)", "[viz]") {
-  const std::string dir = samples_dir();
-  if (dir.empty()) return;
+// The files a user opens, written to a scratch folder (or, for a look by eye, to
+// EMBER_VIZ_SAMPLES) and read back: each SVG and the page well formed, the PNG decodable.
+TEST_CASE("sample files: charts, grid and page as written are well formed", "[viz]") {
+  const std::string kept = samples_dir();
+  const std::filesystem::path scratch = std::filesystem::temp_directory_path() / "ember_test_viz_samples";
+  const std::string dir = kept.empty() ? scratch.string() : kept;
+  std::filesystem::create_directories(dir);
   namespace viz = ember::viz;
   const std::string line = viz::line_chart("Training loss", "epoch", "cross-entropy", training_curves());
   ember::io::write_file_atomic(dir + "/line.svg", line);
@@ -589,4 +594,29 @@ TEST_CASE("sample files for a look by eye (EMBER_VIZ_SAMPLES)", "[viz]") {
       .add_png(viz::image_grid_png(images), "digits")
       .add_table({"class", "support"}, {{"0", "200"}, {"1", "200"}});
   ember::io::write_file_atomic(dir + "/report.html", viz::html_report("Sample report", {s}));
+
+  auto read = [&](const std::string& name) {
+    std::ifstream in(dir + "/" + name, std::ios::binary);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  };
+  for (const char* svg : {"line.svg", "heatmap.svg", "roc.svg"}) {
+    INFO(svg);
+    const std::string text = read(svg);
+    CHECK(text.find("<svg") != std::string::npos);
+    require_well_formed(text);
+  }
+  CHECK(read("line.svg") == line);
+  const std::string html = read("report.html");
+  require_well_formed(html);
+  CHECK(count_of(html, "<svg") == 3);
+  CHECK(count_of(html, "data:image/png;base64,") == 1);
+  const std::string png = read("grid.png");
+  int w = 0, h = 0, comp = 0;
+  unsigned char* px = stbi_load_from_memory(reinterpret_cast<const unsigned char*>(png.data()),
+                                            static_cast<int>(png.size()), &w, &h, &comp, 3);
+  REQUIRE(px != nullptr);
+  CHECK(w > 0);
+  CHECK(h > 0);
+  stbi_image_free(px);
+  if (kept.empty()) std::filesystem::remove_all(scratch);
 }
