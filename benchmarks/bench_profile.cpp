@@ -139,7 +139,7 @@ struct Step {
   Step(ember::Generator& gen, index_t batch)
       : net(gen),
         images(ember::randn<float>({batch, 1, 28, 28}, gen)),
-        labels(ember::Tensor<std::int64_t>::empty(ember::Shape{batch})),
+        labels(ember::Tensor<std::int64_t>::zeros(ember::Shape{batch})),
         optimizer(net.parameters()) {
     for (index_t i = 0; i < batch; ++i) labels.at(i) = static_cast<std::int64_t>(gen.randint(10));
   }

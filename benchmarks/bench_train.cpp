@@ -33,7 +33,7 @@ void BM_train_step(benchmark::State& state) {
   ember::Generator gen(1);
   mnist::Net<float> net(gen);
   auto images = ember::randn<float>({batch, 1, 28, 28}, gen);
-  auto labels = ember::Tensor<std::int64_t>::empty(ember::Shape{batch});
+  auto labels = ember::Tensor<std::int64_t>::zeros(ember::Shape{batch});
   for (ember::index_t i = 0; i < batch; ++i) labels.at(i) = static_cast<std::int64_t>(gen.randint(10));
   ember::optim::Adadelta<float> optimizer(net.parameters());  // the MNIST recipe's optimizer
   for (auto _ : state) {

@@ -33,6 +33,7 @@
 #include "ember/ops/dropout.hpp"
 #include "ember/ops/linear.hpp"
 #include "ember/ops/loss.hpp"
+#include "ember/ops/map.hpp"
 #include "ember/ops/pool.hpp"
 #include "ember/ops/softmax.hpp"
 #include "ember/ops/tensor_methods.hpp"

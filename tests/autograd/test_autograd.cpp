@@ -188,7 +188,7 @@ TEST_CASE("gradcheck passes correct gradients", "[autograd][gradcheck]") {
 TEST_CASE("gradcheck reports which input and element are wrong", "[autograd][gradcheck]") {
   // An op whose backward is deliberately wrong for element 1 of its input.
   auto broken_square = [](const Tensor<double>& x) {
-    auto out = ember::detail::map(x, [](double v) { return v * v; });
+    auto out = ember::map(x, [](double v) { return v * v; });
     auto x0 = x.detach();
     return ember::record<double>("broken_square", out, {x}, [x0](const Tensor<double>& g, const ember::Node<double>&) {
       auto grad = ember::detail::broadcast_binary("broken", g, x0, [](double gv, double xv) { return 2 * gv * xv; });
@@ -215,7 +215,7 @@ namespace {
 // The custom-op recipe of docs/api.md, kept compiling and correct here.
 template <class T>
 Tensor<T> square(const Tensor<T>& x) {
-  auto out = ember::detail::map(x, [](T v) { return v * v; });
+  auto out = ember::map(x, [](T v) { return v * v; });
   auto x0 = x.detach();
   return ember::record<T>("square", out, {x}, [x0](const Tensor<T>& g, const ember::Node<T>& self) {
     Tensor<T> gx;

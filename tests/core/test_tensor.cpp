@@ -171,14 +171,19 @@ TEST_CASE("tensors print like PyTorch", "[core][tensor][print]") {
   CHECK(ints.str() == "tensor([1, 2], shape=[2])");
 }
 
-TEST_CASE("empty() is zero-filled; uninitialized() is NaN-poisoned in debug builds", "[core][tensor][allocator]") {
-  auto z = ember::Tensor<float>::empty({3, 5});
+TEST_CASE("zeros() is zero-filled; uninitialized() and empty() (torch.empty) are NaN-poisoned in debug builds",
+          "[core][tensor][allocator]") {
+  auto z = ember::Tensor<float>::zeros({3, 5});
   for (float v : z.to_vector()) CHECK(v == 0.0f);
   auto u = ember::Tensor<double>::uninitialized({4});
+  auto e = ember::Tensor<double>::empty({2, 3});
   CHECK(u.shape() == ember::Shape{4});
   CHECK(u.is_contiguous());
+  CHECK(e.shape() == ember::Shape{2, 3});
+  CHECK(e.is_contiguous());
 #ifndef NDEBUG
   for (double v : u.to_vector()) CHECK(std::isnan(v));
+  for (double v : e.to_vector()) CHECK(std::isnan(v));
 #endif
 }
 
@@ -194,12 +199,12 @@ TEST_CASE("large tensor buffers are reused through the cache, within its limit",
   }
   CHECK(cache.cached_bytes() == (std::size_t(1) << 21));  // kept, not freed
   {
-    auto again = ember::Tensor<float>::empty(big);  // same size: the same block, zero-filled all the same
+    auto again = ember::Tensor<float>::zeros(big);  // same size: the same block, zero-filled all the same
     CHECK(again.data() == first);
     CHECK(cache.cached_bytes() == 0);
     CHECK(again.to_vector() == std::vector<float>(std::size_t(1) << 19, 0.0f));
   }
-  { auto small = ember::Tensor<float>::empty({100}); }  // below the threshold: never cached
+  { auto small = ember::Tensor<float>::zeros({100}); }  // below the threshold: never cached
   CHECK(cache.cached_bytes() == (std::size_t(1) << 21));
   ember::release_tensor_cache();
   CHECK(cache.cached_bytes() == 0);

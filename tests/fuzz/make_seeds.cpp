@@ -75,7 +75,7 @@ void model_seeds(const std::string& out) {
   ember::io::save_model(net, out + "/small_net_extra.safetensors", "fuzz::small_net", {{"note", "a\"b\\u00e9"}});
   ember::nn::Sequential<double> doubles{std::make_shared<ember::nn::Linear<double>>(2, 2)};
   ember::io::save_model(doubles, out + "/doubles.safetensors", "doubles");
-  auto labels = ember::Tensor<std::int64_t>::empty(ember::Shape{3});
+  auto labels = ember::Tensor<std::int64_t>::zeros(ember::Shape{3});
   for (ember::index_t i = 0; i < 3; ++i) labels.at(i) = i;
   ember::io::save_safetensors<std::int64_t>(out + "/int64.safetensors", {{"labels", labels}});
 }

@@ -171,7 +171,7 @@ namespace {
 // The custom layer of docs/api.md ("Writing a custom layer with its backward"), verbatim.
 template <class T>
 ember::Tensor<T> feature_scale(const ember::Tensor<T>& x, const ember::Tensor<T>& scale) {
-  auto out = ember::detail::map(x, [](T v) { return v; });
+  auto out = ember::map(x, [](T v) { return v; });
   const ember::index_t n = x.size(0), f = x.size(1);
   for (ember::index_t i = 0; i < n; ++i)
     for (ember::index_t j = 0; j < f; ++j) out.data()[i * f + j] *= scale.data()[j];

@@ -29,7 +29,7 @@ double accuracy(const Tensor<float>& logits, const Tensor<std::int64_t>& labels)
 // Class c lights up a 6x6 block at one of 10 positions, plus noise.
 void pattern_batch(ember::index_t n, ember::Generator& gen, Tensor<float>& images, Tensor<std::int64_t>& labels) {
   images = ember::randn<float>({n, 1, 28, 28}, gen) * 0.3;
-  labels = Tensor<std::int64_t>::empty(Shape{n});
+  labels = Tensor<std::int64_t>::zeros(Shape{n});
   for (ember::index_t i = 0; i < n; ++i) {
     const auto c = static_cast<std::int64_t>(gen.randint(10));
     labels.at(i) = c;
@@ -48,7 +48,7 @@ TEST_CASE("a two-layer CNN overfits 32 random images to 100% accuracy", "[nn][tr
                               std::make_shared<nn::Flatten<float>>(),
                               std::make_shared<nn::Linear<float>>(16 * 13 * 13, 10, true, gen)};
   auto images = ember::randn<float>({32, 1, 28, 28}, gen);
-  auto labels = Tensor<std::int64_t>::empty(Shape{32});
+  auto labels = Tensor<std::int64_t>::zeros(Shape{32});
   for (ember::index_t i = 0; i < 32; ++i) labels.at(i) = static_cast<std::int64_t>(gen.randint(10));
 
   double first_loss = 0, loss_value = 0, acc = 0;

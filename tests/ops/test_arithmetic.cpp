@@ -72,6 +72,31 @@ TEST_CASE("incompatible shapes raise a ShapeError naming both shapes", "[ops][ar
   CHECK_THROWS_AS(a / b, ember::ShapeError);
 }
 
+// The public way to write an element-wise op with its backward (docs/api.md).
+TEST_CASE("unary_op records a custom element-wise op with its derivative", "[ops][map][gradcheck]") {
+  auto softplus = [](const auto& x) {
+    using T = typename std::decay_t<decltype(x)>::value_type;
+    return ember::unary_op(
+        "softplus", x, [](T v) { return std::log1p(std::exp(v)); },
+        [](T v, T) { return T(1) / (T(1) + std::exp(-v)); });
+  };
+  require_gradcheck([&](const auto& x) { return softplus(x[0]); }, {randn({3, 5})});
+  // y is passed to df too: tanh' = 1 - y^2.
+  require_gradcheck(
+      [](const auto& x) {
+        using T = double;
+        return ember::unary_op("my_tanh", x[0], [](T v) { return std::tanh(v); }, [](T, T y) { return 1 - y * y; });
+      },
+      {randn({4, 2})});
+  // Forward values, strided input, and no graph under NoGradGuard.
+  const Tensor<float> x = Tensor<float>::from_vector({-1.0f, 0.0f, 2.0f, 3.0f}, {2, 2});
+  const Tensor<float> y = ember::map(x.t(), [](float v) { return 2 * v; });
+  CHECK(y.to_vector() == std::vector<float>{-2.0f, 4.0f, 0.0f, 6.0f});
+  ember::NoGradGuard no_grad;
+  const Tensor<float> leaf = Tensor<float>::from_vector({1.0f}, {1}).requires_grad_();
+  CHECK_FALSE(ember::unary_op("id", leaf, [](float v) { return v; }, [](float, float) { return 1.0f; }).requires_grad());
+}
+
 TEST_CASE("gradients of tensor-tensor arithmetic", "[ops][arithmetic][gradcheck]") {
   auto a = randn({3, 4}), b = randn({3, 4}), d = positive({3, 4});
   require_gradcheck([](const auto& x) { return x[0] + x[1]; }, {a, b});

@@ -12,12 +12,12 @@ namespace ember {
 
 template <class T = float>
 Tensor<T> zeros(const Shape& shape) {
-  return Tensor<T>::empty(shape);
+  return Tensor<T>::zeros(shape);
 }
 
 template <class T = float>
 Tensor<T> full(const Shape& shape, T value) {
-  Tensor<T> t = Tensor<T>::empty(shape);
+  Tensor<T> t = Tensor<T>::zeros(shape);
   std::fill(t.data(), t.data() + t.numel(), value);
   return t;
 }
@@ -57,7 +57,7 @@ Tensor<T> arange(double start, double end, double step = 1.0) {
               "expected finite bounds, got start=", start, " end=", end, " step=", step);
   double count = std::ceil((end - start) / step);
   index_t n = count > 0 ? static_cast<index_t>(count) : 0;
-  Tensor<T> t = Tensor<T>::empty(Shape{n});
+  Tensor<T> t = Tensor<T>::zeros(Shape{n});
   for (index_t i = 0; i < n; ++i) t.data()[i] = static_cast<T>(start + static_cast<double>(i) * step);
   return t;
 }
@@ -71,7 +71,7 @@ Tensor<T> arange(double end) {
 template <class T = float>
 Tensor<T> uniform(const Shape& shape, double low, double high, Generator& gen) {
   EMBER_CHECK(low <= high, ValueError, "uniform", "expected low <= high, got low=", low, " high=", high);
-  Tensor<T> t = Tensor<T>::empty(shape);
+  Tensor<T> t = Tensor<T>::zeros(shape);
   for (index_t i = 0; i < t.numel(); ++i) t.data()[i] = static_cast<T>(gen.uniform(low, high));
   return t;
 }
@@ -85,7 +85,7 @@ Tensor<T> rand(const Shape& shape, Generator& gen) {
 // Standard normal.
 template <class T = float>
 Tensor<T> randn(const Shape& shape, Generator& gen) {
-  Tensor<T> t = Tensor<T>::empty(shape);
+  Tensor<T> t = Tensor<T>::zeros(shape);
   for (index_t i = 0; i < t.numel(); ++i) t.data()[i] = static_cast<T>(gen.normal());
   return t;
 }

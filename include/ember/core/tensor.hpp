@@ -68,7 +68,7 @@ class Tensor {
   explicit Tensor(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
   // A new zero-filled contiguous tensor.
-  static Tensor empty(const Shape& shape) { return with_storage(shape, std::make_shared<detail::Buffer<T>>(
+  static Tensor zeros(const Shape& shape) { return with_storage(shape, std::make_shared<detail::Buffer<T>>(
                                                                            static_cast<std::size_t>(shape.numel()), T(0))); }
 
   // A new contiguous tensor whose values are unspecified: for ops that write every element
@@ -82,6 +82,8 @@ class Tensor {
 #endif
     return with_storage(shape, std::move(storage));
   }
+  // torch.empty: the same as uninitialized() (values unspecified). A zero-filled tensor is zeros().
+  static Tensor empty(const Shape& shape) { return uninitialized(shape); }
 
   // A tensor with the given shape, copying values (row-major order).
   static Tensor from_vector(const std::vector<T>& values, const Shape& shape) {
@@ -220,7 +222,7 @@ class Tensor {
   // A contiguous copy converted to another element type; not differentiable.
   template <class U>
   Tensor<U> cast() const {
-    Tensor<U> out = Tensor<U>::empty(shape());
+    Tensor<U> out = Tensor<U>::zeros(shape());
     U* dst = out.data();
     for_each_offset([&](index_t off) { *dst++ = static_cast<U>(impl().storage->data()[off]); });
     return out;

@@ -97,7 +97,7 @@ class DataLoader {
 
     Batch out;
     out.images = Tensor<float>::uninitialized({count, 1, rows, cols});
-    out.labels = Tensor<std::int64_t>::empty({count});
+    out.labels = Tensor<std::int64_t>::zeros({count});
     out.indices.assign(order_.begin() + begin, order_.begin() + begin + count);
     // Look samples up serially: Dataset's checks may throw, which must not happen inside an
     // OpenMP region.

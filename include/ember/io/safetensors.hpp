@@ -456,7 +456,7 @@ template <class T>
 Tensor<T> to_tensor(const SafetensorsEntry& entry) {
   EMBER_CHECK(detail::convertible_to<T>(entry.dtype), FormatError, "to_tensor", "tensor '", entry.name,
               "' has dtype ", entry.dtype, ", expected ", detail::accepted_dtypes<T>());
-  Tensor<T> t = Tensor<T>::empty(entry.shape);
+  Tensor<T> t = Tensor<T>::zeros(entry.shape);
   // Entries may be built by hand; never read past the bytes.
   const std::size_t need = static_cast<std::size_t>(t.numel()) * detail::dtype_size(entry.dtype);
   EMBER_CHECK(entry.bytes.size() == need, FormatError, "to_tensor", "tensor '", entry.name, "' holds ",

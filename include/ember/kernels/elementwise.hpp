@@ -150,7 +150,7 @@ Tensor<T> sum_to(const Tensor<T>& g, const Shape& shape) {
     if (!broadcast) continue;
     Shape kept = acc.shape();
     kept[d] = 1;
-    Tensor<T> reduced = Tensor<T>::empty(kept);
+    Tensor<T> reduced = Tensor<T>::zeros(kept);
     sum_dim(acc, d, reduced);
     acc = reduced;
   }

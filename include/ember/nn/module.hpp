@@ -202,7 +202,7 @@ class Module {
         self->train(training);
       }
     } restore{this, was_training};
-    TensorT out = (*this)(TensorT::empty(input_shape));
+    TensorT out = (*this)(TensorT::zeros(input_shape));
     print_summary(recorder, input_shape, os);
     return out.shape();
   }

@@ -4,6 +4,7 @@
 
 #include "ember/autograd/node.hpp"
 #include "ember/kernels/elementwise.hpp"
+#include "ember/ops/map.hpp"
 
 namespace ember {
 namespace detail {
@@ -13,13 +14,6 @@ template <class T, class F>
 Tensor<T> broadcast_binary(const char* op, const Tensor<T>& a, const Tensor<T>& b, F f) {
   Tensor<T> out = Tensor<T>::uninitialized(broadcast_shapes(a.shape(), b.shape(), op));
   kernels::binary(a, b, out, f);
-  return out;
-}
-
-template <class T, class F>
-Tensor<T> map(const Tensor<T>& a, F f) {
-  Tensor<T> out = Tensor<T>::uninitialized(a.shape());
-  kernels::unary(a, out, f);
   return out;
 }
 
@@ -40,7 +34,7 @@ Tensor<T> sub(const Tensor<T>& a, const Tensor<T>& b) {
   Shape sa = a.shape(), sb = b.shape();
   return record<T>("sub", out, {a, b}, [sa, sb](const Tensor<T>& g, const Node<T>& self) {
     Tensor<T> gb;
-    if (self.needs_grad(1)) gb = kernels::sum_to(detail::map(g, [](T x) { return -x; }), sb);
+    if (self.needs_grad(1)) gb = kernels::sum_to(map(g, [](T x) { return -x; }), sb);
     return std::vector<Tensor<T>>{kernels::sum_to(g, sa), gb};
   });
 }
@@ -77,7 +71,7 @@ Tensor<T> div(const Tensor<T>& a, const Tensor<T>& b) {
 
 template <class T>
 Tensor<T> add_scalar(const Tensor<T>& a, T s) {
-  Tensor<T> out = detail::map(a, [s](T x) { return x + s; });
+  Tensor<T> out = map(a, [s](T x) { return x + s; });
   return record<T>("add_scalar", out, {a}, [](const Tensor<T>& g, const Node<T>&) {
     return std::vector<Tensor<T>>{g};
   });
@@ -85,17 +79,17 @@ Tensor<T> add_scalar(const Tensor<T>& a, T s) {
 
 template <class T>
 Tensor<T> mul_scalar(const Tensor<T>& a, T s) {
-  Tensor<T> out = detail::map(a, [s](T x) { return x * s; });
+  Tensor<T> out = map(a, [s](T x) { return x * s; });
   return record<T>("mul_scalar", out, {a}, [s](const Tensor<T>& g, const Node<T>&) {
-    return std::vector<Tensor<T>>{detail::map(g, [s](T x) { return x * s; })};
+    return std::vector<Tensor<T>>{map(g, [s](T x) { return x * s; })};
   });
 }
 
 template <class T>
 Tensor<T> neg(const Tensor<T>& a) {
-  Tensor<T> out = detail::map(a, [](T x) { return -x; });
+  Tensor<T> out = map(a, [](T x) { return -x; });
   return record<T>("neg", out, {a}, [](const Tensor<T>& g, const Node<T>&) {
-    return std::vector<Tensor<T>>{detail::map(g, [](T x) { return -x; })};
+    return std::vector<Tensor<T>>{map(g, [](T x) { return -x; })};
   });
 }
 

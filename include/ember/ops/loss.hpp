@@ -76,12 +76,12 @@ Tensor<T> nll_loss(const Tensor<T>& log_probs, const Tensor<std::int64_t>& targe
   const Tensor<std::int64_t> t0 = detail::checked_class_targets("nll_loss", "log_probs", log_probs, target);
   const index_t n = log_probs.size(0), classes = log_probs.size(1);
   const Tensor<T> lp = kernels::make_contiguous(log_probs);
-  Tensor<T> losses = Tensor<T>::empty(Shape{n});
+  Tensor<T> losses = Tensor<T>::zeros(Shape{n});
   for (index_t i = 0; i < n; ++i) losses.data()[i] = -lp.data()[i * classes + t0.data()[i]];
   Tensor<T> out = detail::reduce_losses(losses, r);
   return record<T>("nll_loss", out, {log_probs}, [t0, n, classes, r](const Tensor<T>& g, const Node<T>&) {
     const detail::LossGradient<T> dl(g, r, n);
-    Tensor<T> grad = Tensor<T>::empty(Shape{n, classes});  // zero-filled
+    Tensor<T> grad = Tensor<T>::zeros(Shape{n, classes});  // zero-filled
     for (index_t i = 0; i < n; ++i) grad.data()[i * classes + t0.data()[i]] = -dl(i);
     return std::vector<Tensor<T>>{grad};
   });
@@ -98,7 +98,7 @@ Tensor<T> cross_entropy(const Tensor<T>& logits, const Tensor<std::int64_t>& tar
   const Tensor<T> x0 = kernels::make_contiguous(logits).detach();
   // Row statistics are kept for backward: softmax is exp(x - shift) / sum, no [N, C] buffer needed.
   std::vector<detail::ExpSum<T>> rows(static_cast<std::size_t>(n));
-  Tensor<T> losses = Tensor<T>::empty(Shape{n});
+  Tensor<T> losses = Tensor<T>::zeros(Shape{n});
   for (index_t i = 0; i < n; ++i) {
     const T* x = x0.data() + i * classes;
     const detail::ExpSum<T> e = detail::exp_sum(x, classes, 1);  // classes > 0: a target exists
@@ -108,7 +108,7 @@ Tensor<T> cross_entropy(const Tensor<T>& logits, const Tensor<std::int64_t>& tar
   Tensor<T> out = detail::reduce_losses(losses, r);
   auto backward = [x0, t0, rows = std::move(rows), n, classes, r](const Tensor<T>& g, const Node<T>&) {
     const detail::LossGradient<T> dl(g, r, n);
-    Tensor<T> grad = Tensor<T>::empty(Shape{n, classes});
+    Tensor<T> grad = Tensor<T>::zeros(Shape{n, classes});
     for (index_t i = 0; i < n; ++i) {
       const T* x = x0.data() + i * classes;
       T* gx = grad.data() + i * classes;
@@ -130,9 +130,9 @@ Tensor<T> mse_loss(const Tensor<T>& input, const Tensor<T>& target, Reduction r 
   EMBER_CHECK(input.shape() == target.shape(), ShapeError, "mse_loss",
               "expected input and target of the same shape, got ", input.shape(), " and ", target.shape());
   // The difference is all backward needs: save it instead of both operands.
-  Tensor<T> diff = Tensor<T>::empty(input.shape());
+  Tensor<T> diff = Tensor<T>::zeros(input.shape());
   kernels::binary(input, target, diff, [](T a, T b) { return a - b; });
-  Tensor<T> losses = Tensor<T>::empty(input.shape());
+  Tensor<T> losses = Tensor<T>::zeros(input.shape());
   kernels::unary(diff, losses, [](T d) { return d * d; });
   Tensor<T> out = detail::reduce_losses(losses, r);
   const index_t count = input.numel();
@@ -140,7 +140,7 @@ Tensor<T> mse_loss(const Tensor<T>& input, const Tensor<T>& target, Reduction r 
   return record<T>("mse_loss", out, {input, target}, [diff, count, r](const Tensor<T>& g, const Node<T>& self) {
     const detail::LossGradient<T> dl(g, r, count);
     auto gradient = [&](T sign) {  // d loss_k / d input_k = 2 diff_k; the target's is its negation
-      Tensor<T> grad = Tensor<T>::empty(diff.shape());
+      Tensor<T> grad = Tensor<T>::zeros(diff.shape());
       for (index_t k = 0; k < count; ++k) grad.data()[k] = sign * T(2) * diff.data()[k] * dl(k);
       return grad;
     };

@@ -32,7 +32,7 @@ Tensor<T> expand_reduced(const Tensor<T>& g, const Shape& input_shape, int dim, 
     for (int d = 0, src = 0; d < input_shape.rank(); ++d) impl->strides[d] = d == dim ? 0 : g.strides()[src++];
     kept = Tensor<T>(impl);
   }
-  Tensor<T> out = Tensor<T>::empty(input_shape);
+  Tensor<T> out = Tensor<T>::zeros(input_shape);
   kernels::unary(kept, out, [](T x) { return x; });
   return out;
 }
@@ -44,7 +44,7 @@ Tensor<T> sum(const Tensor<T>& a) {
   Tensor<T> out = full<T>(Shape{}, kernels::sum_all(kernels::make_contiguous(a)));
   Shape in_shape = a.shape();
   return record<T>("sum", out, {a}, [in_shape](const Tensor<T>& g, const Node<T>&) {
-    Tensor<T> spread = Tensor<T>::empty(in_shape);
+    Tensor<T> spread = Tensor<T>::zeros(in_shape);
     kernels::unary(g, spread, [](T x) { return x; });
     return std::vector<Tensor<T>>{spread};
   });
@@ -54,7 +54,7 @@ template <class T>
 Tensor<T> sum(const Tensor<T>& a, int dim, bool keepdim = false) {
   dim = a.shape().normalize_dim(dim, "sum");
   if (a.dim() == 0) return sum(a);
-  Tensor<T> out = Tensor<T>::empty(detail::reduced_shape(a.shape(), dim, keepdim));
+  Tensor<T> out = Tensor<T>::zeros(detail::reduced_shape(a.shape(), dim, keepdim));
   kernels::sum_dim(kernels::make_contiguous(a), dim, out);
   Shape in_shape = a.shape();
   return record<T>("sum", out, {a}, [in_shape, dim, keepdim](const Tensor<T>& g, const Node<T>&) {
@@ -80,11 +80,11 @@ Tensor<T> mean(const Tensor<T>& a, int dim, bool keepdim = false) {
 template <class T>
 Tensor<std::int64_t> argmax(const Tensor<T>& a, int dim, bool keepdim = false) {
   dim = a.shape().normalize_dim(dim, "argmax");
-  if (a.dim() == 0) return Tensor<std::int64_t>::empty(Shape{});
+  if (a.dim() == 0) return Tensor<std::int64_t>::zeros(Shape{});
   EMBER_CHECK(a.shape()[dim] > 0, ValueError, "argmax", "empty dimension ", dim, " in shape ", a.shape());
   Shape out_shape = detail::reduced_shape(a.shape(), dim, keepdim);
-  Tensor<T> values = Tensor<T>::empty(out_shape);
-  Tensor<std::int64_t> indices = Tensor<std::int64_t>::empty(out_shape);
+  Tensor<T> values = Tensor<T>::zeros(out_shape);
+  Tensor<std::int64_t> indices = Tensor<std::int64_t>::zeros(out_shape);
   kernels::max_dim(kernels::make_contiguous(a), dim, values, indices);
   return indices;
 }
@@ -96,13 +96,13 @@ Tensor<T> max(const Tensor<T>& a, int dim, bool keepdim = false) {
   if (a.dim() == 0) return add_scalar(a, T(0));
   EMBER_CHECK(a.shape()[dim] > 0, ValueError, "max", "empty dimension ", dim, " in shape ", a.shape());
   Shape out_shape = detail::reduced_shape(a.shape(), dim, keepdim);
-  Tensor<T> values = Tensor<T>::empty(out_shape);
-  Tensor<std::int64_t> indices = Tensor<std::int64_t>::empty(out_shape);
+  Tensor<T> values = Tensor<T>::zeros(out_shape);
+  Tensor<std::int64_t> indices = Tensor<std::int64_t>::zeros(out_shape);
   kernels::max_dim(kernels::make_contiguous(a), dim, values, indices);
   Shape in_shape = a.shape();
   return record<T>("max", values, {a}, [in_shape, dim, indices](const Tensor<T>& g, const Node<T>&) {
     Tensor<T> gc = kernels::make_contiguous(g);
-    Tensor<T> grad = Tensor<T>::empty(in_shape);
+    Tensor<T> grad = Tensor<T>::zeros(in_shape);
     kernels::DimSplit s(in_shape, dim);
     for (index_t o = 0; o < s.outer; ++o)
       for (index_t i = 0; i < s.inner; ++i) {

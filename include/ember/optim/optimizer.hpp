@@ -195,7 +195,7 @@ class Optimizer {
     st.initialized = true;
     st.step = 0;
     st.buffers.clear();
-    for (std::size_t k = 0; k < buffer_names_.size(); ++k) st.buffers.push_back(TensorT::empty(shape));  // zeros
+    for (std::size_t k = 0; k < buffer_names_.size(); ++k) st.buffers.push_back(TensorT::zeros(shape));  // zeros
   }
 
   void check_params() const {
