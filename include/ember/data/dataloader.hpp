@@ -26,12 +26,12 @@
 #include <vector>
 
 #include "ember/core/error.hpp"
+#include "ember/core/parallel.hpp"
 #include "ember/core/random.hpp"
 #include "ember/core/shape.hpp"
 #include "ember/core/tensor.hpp"
 #include "ember/data/dataset.hpp"
 #include "ember/data/transforms.hpp"
-#include "ember/core/parallel.hpp"
 
 namespace ember::data {
 

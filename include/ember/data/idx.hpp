@@ -166,7 +166,9 @@ class IdxStream {
     z_stream& z = gz_->stream;
     std::size_t total = 0;
     while (total < n && !gz_->finished) {
-      if (!refill()) idx_error(path_, "truncated gzip stream (unexpected end of file)");
+      // At the end of the file inflate is still called: it may hold output it could not give
+      // before (a full output buffer). Only when it can make no progress is the stream cut short.
+      const bool input_left = refill();
       // inflate takes an unsigned count; 1 MiB pieces stay well inside it.
       const auto want = static_cast<uInt>(std::min<std::size_t>(n - total, 1u << 20));
       z.next_out = dst + total;
@@ -175,11 +177,14 @@ class IdxStream {
       total += want - z.avail_out;
       if (ret == Z_STREAM_END)
         next_member();
+      else if (ret == Z_BUF_ERROR)  // no progress possible: no input left (or, never seen, none usable)
+        idx_error(path_, input_left ? "corrupt gzip stream (no progress)"
+                                    : "truncated gzip stream (unexpected end of file)");
       else if (ret == Z_DATA_ERROR)
         idx_error(path_, "corrupt gzip stream (", z.msg ? z.msg : "invalid data", ")");
       else if (ret == Z_MEM_ERROR)
         idx_error(path_, "corrupt gzip stream (out of memory)");
-      else if (ret != Z_OK && ret != Z_BUF_ERROR)
+      else if (ret != Z_OK)
         idx_error(path_, "corrupt gzip stream (zlib error ", ret, ")");
     }
     return total;

@@ -6,10 +6,10 @@
 
 #include <Eigen/Core>
 
+#include "ember/core/parallel.hpp"
 #include "ember/core/precision.hpp"
 #include "ember/core/shape.hpp"
 #include "ember/kernels/gemm_bf16.hpp"
-#include "ember/core/parallel.hpp"
 
 namespace ember::kernels {
 

@@ -23,9 +23,9 @@
 #include <vector>
 
 #include "ember/core/error.hpp"
+#include "ember/core/parallel.hpp"
 #include "ember/core/shape.hpp"
 #include "ember/kernels/bf16.hpp"
-#include "ember/core/parallel.hpp"
 #include "ember/kernels/workspace.hpp"
 
 #if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
@@ -273,10 +273,11 @@ inline Bf16Rows to_bf16_rows(const float* a, bool trans_a, index_t m, index_t k,
 }
 
 // C[m x n] = A * op(B) (+ C when accumulate) for A already in bf16 rows (to_bf16_rows); B is
-// stored [k x n] (or [n x k] when trans_b), row-major. The products are summed in float32 (see the top of this file). Output columns are
-// split over the threads in whole panels when called outside a parallel region; inside one (a
-// per-sample convolution) it runs on the calling thread.
-inline void gemm_bf16(const Bf16Rows& a, const float* b, bool trans_b, float* c, index_t n, bool accumulate = false) {
+// stored [k x n] (or [n x k] when trans_b), row-major. The products are summed in float32 (see
+// the top of this file). Output columns are split over the threads in whole panels when called
+// outside a parallel region; inside one (a per-sample convolution) it runs on the calling thread.
+inline void gemm_bf16(const Bf16Rows& a, const float* b, bool trans_b, float* c, index_t n,
+                      bool accumulate = false) {
   using namespace bf16_gemm;
   const index_t m = a.m, k = a.k, pairs = a.pairs;
   if (m <= 0 || n <= 0) return;

@@ -8,9 +8,9 @@
 #include <vector>
 
 #include "ember/autograd/node.hpp"
+#include "ember/core/parallel.hpp"
 #include "ember/core/random.hpp"
 #include "ember/kernels/elementwise.hpp"
-#include "ember/core/parallel.hpp"
 
 namespace ember {
 
