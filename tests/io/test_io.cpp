@@ -1254,41 +1254,20 @@ const ember::Generator::State kCompatRng{1, 22, 333, 4444};
 
 }  // namespace
 
-// The compat files as this version writes them: into a scratch folder, where they must load
-// back as written, or, with EMBER_WRITE_COMPAT=1 (by hand, once per new format version), into
-// tests/data/compat/ itself, then checked the same way.
-TEST_CASE("compat: this version writes model files and checkpoints that load back as written", "[io][compat]") {
-  const bool into_repo = std::getenv("EMBER_WRITE_COMPAT") && std::string(std::getenv("EMBER_WRITE_COMPAT")) == "1";
-  ScratchDir scratch;
-  const std::string dir = into_repo ? kCompatDir : scratch.path() + "/";
-  SmallNet<float> net(1), model(2), resumed(3);
-  set_compat_values(net);
-  io::save_model(net, dir + "model-v1.safetensors", "SmallNet", {{"note", "written by ember 0.1.0"}});
-  io::save_checkpoint(dir + "checkpoint-v1.safetensors", net, optimizer_state_for(net), 3, kCompatRng,
-                      {{"history", "epoch,loss\n1,0.5\n2,0.25\n"}}, "SmallNet");
-
-  const io::Metadata meta = io::load_model(model, dir + "model-v1.safetensors", "SmallNet");
-  CHECK(same_state(model, net));
-  CHECK(meta.at("format_version") == "1");
-  CHECK(meta.at("note") == "written by ember 0.1.0");
-  const io::Checkpoint<float> ck = io::load_checkpoint(dir + "checkpoint-v1.safetensors", resumed, "SmallNet");
-  CHECK(same_state(resumed, net));
-  CHECK(ck.epoch == 3);
-  CHECK(ck.rng == kCompatRng);
-  CHECK(ck.optimizer_state.size() == optimizer_state_for(net).size());
-}
-
-TEST_CASE("compat: model files and checkpoints of format version 1 (ember 0.1.0) still load", "[io][compat]") {
+// The model file and checkpoint of format version 1 in `dir` load back as the values
+// set_compat_values gives (and the metadata, epoch, RNG and optimizer state written with them).
+// Returns the model file's metadata.
+namespace {
+io::Metadata check_compat_files(const std::string& dir) {
   SmallNet<float> expected(1), model(2), resumed(3);
   set_compat_values(expected);
 
-  const io::Metadata meta = io::load_model(model, kCompatDir + "model-v1.safetensors", "SmallNet");
+  const io::Metadata meta = io::load_model(model, dir + "model-v1.safetensors", "SmallNet");
   CHECK(same_state(model, expected));
   CHECK(meta.at("format_version") == "1");
-  CHECK(meta.at("ember_version") == "0.1.0");
   CHECK(meta.at("note") == "written by ember 0.1.0");
 
-  const io::Checkpoint<float> ck = io::load_checkpoint(kCompatDir + "checkpoint-v1.safetensors", resumed, "SmallNet");
+  const io::Checkpoint<float> ck = io::load_checkpoint(dir + "checkpoint-v1.safetensors", resumed, "SmallNet");
   CHECK(same_state(resumed, expected));
   CHECK(ck.epoch == 3);
   CHECK(ck.rng == kCompatRng);
@@ -1299,6 +1278,28 @@ TEST_CASE("compat: model files and checkpoints of format version 1 (ember 0.1.0)
     CHECK(ck.optimizer_state[i].first == optim[i].first);
     CHECK(same_bits(ck.optimizer_state[i].second, optim[i].second));
   }
+  return meta;
+}
+}  // namespace
+
+// The compat files as this version writes them: into a scratch folder, where they must load
+// back as written, or, with EMBER_WRITE_COMPAT=1 (by hand, once per new format version), into
+// tests/data/compat/ itself, then checked the same way.
+TEST_CASE("compat: this version writes model files and checkpoints that load back as written", "[io][compat]") {
+  const bool into_repo = std::getenv("EMBER_WRITE_COMPAT") && std::string(std::getenv("EMBER_WRITE_COMPAT")) == "1";
+  ScratchDir scratch;
+  const std::string dir = into_repo ? kCompatDir : scratch.path() + "/";
+  SmallNet<float> net(1);
+  set_compat_values(net);
+  io::save_model(net, dir + "model-v1.safetensors", "SmallNet", {{"note", "written by ember 0.1.0"}});
+  io::save_checkpoint(dir + "checkpoint-v1.safetensors", net, optimizer_state_for(net), 3, kCompatRng,
+                      {{"history", "epoch,loss\n1,0.5\n2,0.25\n"}}, "SmallNet");
+  check_compat_files(dir);
+}
+
+TEST_CASE("compat: model files and checkpoints of format version 1 (ember 0.1.0) still load", "[io][compat]") {
+  const io::Metadata meta = check_compat_files(kCompatDir);
+  CHECK(meta.at("ember_version") == "0.1.0");
 }
 
 TEST_CASE("atomic writes: remove_stale_temporaries removes a dead writer's files only", "[io][atomic]") {
