@@ -23,6 +23,7 @@
 #include <vector>
 
 #include <ember/ember.hpp>
+#include <ember/data.hpp>
 
 #include "mnist/model.hpp"
 

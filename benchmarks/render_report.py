@@ -15,6 +15,7 @@ speed figure or ratio holds for the CPU it was measured on only:
       compare_pytorch.json         scripts/compare-pytorch.sh; float32, and bf16 when run with
                                    --precision bf16|both
       compile_time.json            scripts/bench.sh
+      compile_engine.json          scripts/compile-time.sh
   benchmarks/results/accuracy.csv  scripts/accuracy.sh, and ember_recipe.csv / pytorch_recipe.csv
                                    (runs of PyTorch's example recipe recorded by hand, each row
                                    with its command): accuracy hardly depends on the CPU, so these
@@ -386,6 +387,42 @@ def compile_section(results, targets, cpu):
     return out
 
 
+def compile_engine_section(results, targets, cpu):
+    """Issue 14's compile times: the engine-only unit and the example's heaviest, before and now."""
+    data, path = load_json(results, "compile_engine.json")
+    if data is None:
+        return []
+    units, before = data["units"], data["before"]
+    out = ["### Compile time: the engine-only unit and the compiled mode
+",
+           "- Command: `%s` (%s, %s; %s), 3 runs per unit; `before` is the same unit against the headers of "
+           "commit %s (everything in `<ember/ember.hpp>`, no compiled mode)." % (
+               data["command"], path, data["date"], data["compiler"], before),
+           "- engine.cpp is `tests/package/consumer/engine.cpp`: the reference CNN, 8 training steps, the model and "
+           "a checkpoint saved and loaded; `g++ -std=c++17 -O2 -fopenmp`. Compiled mode adds the flags of "
+           "`ember::compiled` and links `libember_compiled.a`, whose one unit (`src/instances.cpp`) is paid once.\n",
+           "| translation unit | median | min | vs before |", "|---|---|---|---|"]
+    def base_of(unit):
+        stem = unit.split(",")[0].split(" (")[0]
+        for name in units:
+            if name.startswith(stem) and name.endswith(", " + before):
+                return median(units[name])
+        return None
+    for unit, secs in units.items():
+        base = base_of(unit)
+        ratio = "" if base is None or unit.endswith(", " + before) else "%.0f%%" % (100 * median(secs) / base)
+        out.append("| %s | %.1f s | %.1f s | %s |" % (unit, median(secs), min(secs), ratio))
+    out.append("")
+    engine_before = base_of("engine.cpp")
+    for unit in ("engine.cpp, compiled mode", "engine.cpp, header-only"):
+        if unit in units and engine_before:
+            share = median(units[unit]) / engine_before
+            targets.append(("engine-only unit's compile time vs before the split (%s)" % unit.split(", ")[1],
+                            "%.0f%% (%.1f of %.1f s)" % (100 * share, median(units[unit]), engine_before),
+                            "<= 60%", share <= 0.60, "compile_engine"))
+    return out
+
+
 ACCURACY_GOALS = (
     # run-name prefix, what is judged, goal (percent), judged on
     ("default-seed", "MNIST test accuracy, main command's defaults, every seed", 99.0, min),
@@ -508,7 +545,8 @@ def cpu_section(folder, slug, targets):
     if cpu["source"] and cpu["source"] not in CPU_FILES and not cpu["source"].startswith("/proc/cpuinfo"):
         out.append("- What is known of this CPU: %s" % cpu["source"])
     out.append("")
-    for section in (compare_section, kernels_section, train_section, profile_section, compile_section):
+    for section in (compare_section, kernels_section, train_section, profile_section, compile_section,
+                    compile_engine_section):
         out += section(folder, targets, cpu)
     return cpu, out
 

@@ -5,7 +5,7 @@
 # everything is already there.
 set -euo pipefail
 
-packages=(g++ cmake make libeigen3-dev catch2 libstb-dev libbenchmark-dev zlib1g-dev pkg-config curl ca-certificates "$@")
+packages=(g++ cmake make libeigen3-dev catch2 libstb-dev libbenchmark-dev zlib1g-dev libcli11-dev pkg-config curl ca-certificates "$@")
 
 missing=()
 for pkg in "${packages[@]}"; do

@@ -1,135 +1,148 @@
 #pragma once
-// A small command-line parser for the example: "--name value", "--name=value" and boolean
-// "--flag"; every flag is declared with its default and help text, so --help writes itself.
-// Bad flags and values throw UsageError, which main() turns into one line and exit code 2.
+// The options of the example's commands, declared for CLI11 (Debian: libcli11-dev): typed, with
+// validators, defaults and help texts, bound to the fields of the settings (settings.hpp).
+// command.hpp parses with them; every usage error, CLI11's or ours, becomes a UsageError.
 
-#include <cerrno>
-#include <cstdlib>
-#include <map>
 #include <sstream>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
+#include <CLI/CLI.hpp>
+
+#include "settings.hpp"
+#include "usage_error.hpp"
+
 namespace mnist {
 
-class UsageError : public std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
+// A validator for a std::string option that must be one of `allowed`, with a message that
+// names them as a user types them ("adamw, adam, adadelta or sgd").
+inline CLI::Validator one_of(std::vector<std::string> allowed) {
+  std::string list;
+  for (std::size_t i = 0; i < allowed.size(); ++i)
+    list += (i == 0 ? "" : i + 1 == allowed.size() ? " or " : ", ") + allowed[i];
+  return CLI::Validator(
+      [allowed, list](std::string& value) -> std::string {
+        for (const auto& a : allowed)
+          if (a == value) return {};
+        return "expects " + list + ", got '" + value + "'";
+      },
+      "{" + list + "}");
+}
 
-class ArgParser {
- public:
-  ArgParser(std::string command, std::string summary) : command_(std::move(command)), summary_(std::move(summary)) {}
+// Validators for typed options that must lie in [min, max], with messages that say what was
+// expected and what came ("expects an integer in [1, 1000], got 'three'"); CLI11's own Range
+// calls a word that is no number "not in range".
+inline CLI::Validator integer_in(long min, long max) {
+  const std::string expected = "an integer in [" + std::to_string(min) + ", " + std::to_string(max) + "]";
+  return CLI::Validator(
+      [=](std::string& value) -> std::string {
+        long x = 0;
+        const bool ok = CLI::detail::lexical_cast(value, x) && x >= min && x <= max;
+        return ok ? std::string() : "expects " + expected + ", got '" + value + "'";
+      },
+      expected);
+}
+inline CLI::Validator number_in(double min, double max) {
+  std::ostringstream expected;
+  expected << "a number in [" << min << ", " << max << "]";
+  return CLI::Validator(
+      [=, expected = expected.str()](std::string& value) -> std::string {
+        double x = 0;
+        const bool ok = CLI::detail::lexical_cast(value, x) && x >= min && x <= max;
+        return ok ? std::string() : "expects " + expected + ", got '" + value + "'";
+      },
+      expected.str());
+}
 
-  void option(const std::string& name, const std::string& default_value, const std::string& help) {
-    specs_.push_back({name, default_value, help, false});
-  }
-  void flag(const std::string& name, const std::string& help) { specs_.push_back({name, "", help, true}); }
-  // Positional arguments (e.g. image files) are collected in order.
-  void positionals(const std::string& name) { positional_name_ = name; }
+// Options that every command has.
+inline void add_precision_option(CLI::App& app, std::string& precision) {
+  app.add_option("--precision", precision, "float32, or bf16 (conv/linear GEMMs on bf16 operands, float32 sums)")
+      ->check(one_of({"float32", "bf16"}))
+      ->capture_default_str();
+}
+inline void add_threads_option(CLI::App& app, long& threads) {
+  app.add_option("--threads", threads, "threads (0: OMP_NUM_THREADS or all cores)")
+      ->check(integer_in(0, 1024))
+      ->capture_default_str();
+}
 
-  // Returns false when --help was asked for (the help text is written to `out`).
-  bool parse(const std::vector<std::string>& args, std::ostream& out) {
-    for (auto& s : specs_) values_[s.name] = s.is_flag ? "false" : s.default_value;
-    for (std::size_t i = 0; i < args.size(); ++i) {
-      const std::string& arg = args[i];
-      if (arg == "--help" || arg == "-h") {
-        out << help();
-        return false;
-      }
-      if (arg.rfind("--", 0) != 0) {
-        if (positional_name_.empty()) throw UsageError("unexpected argument '" + arg + "' (see " + command_ + " --help)");
-        positional_.push_back(arg);
-        continue;
-      }
-      std::string name = arg.substr(2), value;
-      const bool inline_value = name.find('=') != std::string::npos;
-      if (inline_value) {
-        value = name.substr(name.find('=') + 1);
-        name = name.substr(0, name.find('='));
-      }
-      const Spec* spec = find(name);
-      if (!spec) throw UsageError("unknown option '--" + name + "' (see " + command_ + " --help)");
-      if (spec->is_flag) {
-        if (inline_value) throw UsageError("option '--" + name + "' takes no value");
-        values_[name] = "true";
-        continue;
-      }
-      if (!inline_value) {
-        if (i + 1 >= args.size()) throw UsageError("option '--" + name + "' needs a value");
-        value = args[++i];
-      }
-      values_[name] = value;
-    }
-    return true;
-  }
+// The options of `mnist train`, bound to the fields of `s` (which must outlive the parse).
+inline void add_train_options(CLI::App& app, TrainSettings& s) {
+  app.add_option("--data", s.data_dir, "directory with the MNIST IDX files (raw or .gz)")->capture_default_str();
+  app.add_option("--out", s.out_dir, "output directory: model, checkpoint, history")->capture_default_str();
+  app.add_option("--epochs", s.epochs, "number of epochs")->check(integer_in(1, 1000))->capture_default_str();
+  app.add_option("--batch-size", s.batch_size, "training batch size")
+      ->check(integer_in(1, 65536))
+      ->capture_default_str();
+  app.add_option("--optimizer", s.optimizer, "adamw, adam, adadelta or sgd")
+      ->check(one_of({"adadelta", "sgd", "adam", "adamw"}))
+      ->capture_default_str();
+  app.add_option("--lr", s.lr, "learning rate, the peak with onecycle (default: 0.003 adam/adamw, 1.0 adadelta, 0.01 sgd)")
+      ->check(number_in(0.0, 100.0));
+  app.add_option("--momentum", s.momentum, "SGD momentum")->check(number_in(0.0, 1.0))->capture_default_str();
+  app.add_option("--weight-decay", s.weight_decay, "weight decay, decoupled in AdamW (default: 0.01 adamw, 0 otherwise)")
+      ->check(number_in(0.0, 1.0));
+  app.add_option("--scheduler", s.scheduler, "onecycle (every batch), step (StepLR, every epoch), cosine or none")
+      ->check(one_of({"onecycle", "step", "cosine", "none"}))
+      ->capture_default_str();
+  app.add_option("--gamma", s.gamma, "StepLR decay factor per epoch")->check(number_in(0.0, 1.0))->capture_default_str();
+  app.add_option("--seed", s.seed, "random seed (initialisation, split, shuffling, dropout, augmentation)")
+      ->check(integer_in(0, 2147483647))
+      ->capture_default_str();
+  add_threads_option(app, s.threads);
+  app.add_option("--val-size", s.val_size, "training images held out for validation")
+      ->check(integer_in(0, 59999))
+      ->capture_default_str();
+  app.add_option("--limit", s.limit, "use only the first N training images (0: all)")
+      ->check(integer_in(0, 60000))
+      ->capture_default_str();
+  app.add_option("--model", s.model, "model variant: reference (PyTorch's MNIST example CNN)")
+      ->check(one_of({"reference"}))
+      ->capture_default_str();
+  add_precision_option(app, s.precision);
+  auto* augment = app.add_flag("--augment", "random affine augmentation of training images (the default)")
+                      ->disable_flag_override();
+  app.add_flag("--no-augment", "train on the images as they are")->excludes(augment)->disable_flag_override();
+  app.add_flag("--resume", s.resume, "continue from OUT/checkpoint.safetensors")->disable_flag_override();
+  app.add_option("--checkpoint-every", s.checkpoint_every, "also checkpoint every N batches within an epoch (0: at epoch ends only)")
+      ->check(integer_in(0, 1000000000))
+      ->capture_default_str();
+  app.add_option("--interrupt-after", s.interrupt_after, "for tests: act as if Ctrl-C came after N batches (0: never)")
+      ->check(integer_in(0, 1000000000));
+  app.add_option("--poison-batch", s.poison_batch, "for tests: put a NaN into the N-th batch of this run (0: never)")
+      ->check(integer_in(0, 1000000000));
+}
 
-  std::string str(const std::string& name) const { return values_.at(name); }
-  bool is_set(const std::string& name) const { return values_.at(name) == "true"; }
-  const std::vector<std::string>& positional() const { return positional_; }
+// After a successful parse: the defaults that depend on other options.
+inline void finish_train_settings(const CLI::App& app, TrainSettings& s) {
+  if (app.count("--lr") == 0) s.lr = s.optimizer == "adadelta" ? 1.0 : s.optimizer == "sgd" ? 0.01 : 3e-3;
+  if (app.count("--weight-decay") == 0) s.weight_decay = s.optimizer == "adamw" ? 0.01 : 0.0;
+  s.augment = app.count("--no-augment") == 0;
+}
 
-  long integer(const std::string& name, long min, long max) const {
-    const std::string& v = values_.at(name);
-    char* end = nullptr;
-    errno = 0;
-    long x = std::strtol(v.c_str(), &end, 10);
-    if (v.empty() || *end != '\0' || errno == ERANGE || x < min || x > max)
-      throw UsageError("--" + name + " expects an integer in [" + std::to_string(min) + ", " + std::to_string(max) +
-                       "], got '" + v + "'");
-    return x;
-  }
+inline void add_evaluate_options(CLI::App& app, EvaluateSettings& s) {
+  app.add_option("--data", s.data_dir, "directory with the MNIST IDX files (raw or .gz)")->capture_default_str();
+  app.add_option("--model", s.model_path, "model file written by train")->capture_default_str();
+  app.add_option("--out", s.out_dir, "where predictions.csv and the report folder go")->capture_default_str();
+  app.add_option("--batch-size", s.batch_size, "evaluation batch size")
+      ->check(integer_in(1, 65536))
+      ->capture_default_str();
+  add_threads_option(app, s.threads);
+  app.add_option("--limit", s.limit, "evaluate only the first N test images (0: all)")
+      ->check(integer_in(0, 10000))
+      ->capture_default_str();
+  app.add_option("--arch", s.model, "model variant the file must hold")
+      ->check(one_of({"reference"}))
+      ->capture_default_str();
+  add_precision_option(app, s.precision);
+}
 
-  double real(const std::string& name, double min, double max) const {
-    const std::string& v = values_.at(name);
-    char* end = nullptr;
-    errno = 0;
-    double x = std::strtod(v.c_str(), &end);
-    if (v.empty() || *end != '\0' || errno == ERANGE || !(x >= min && x <= max)) {
-      std::ostringstream msg;
-      msg << "--" << name << " expects a number in [" << min << ", " << max << "], got '" << v << "'";
-      throw UsageError(msg.str());
-    }
-    return x;
-  }
-
-  std::string choice(const std::string& name, const std::vector<std::string>& allowed) const {
-    const std::string& v = values_.at(name);
-    for (auto& a : allowed)
-      if (a == v) return v;
-    std::string list;
-    for (auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
-    throw UsageError("--" + name + " expects one of " + list + ", got '" + v + "'");
-  }
-
-  std::string help() const {
-    std::ostringstream h;
-    h << "usage: " << command_ << " [options]" << (positional_name_.empty() ? "" : " " + positional_name_ + "...")
-      << "\n\n" << summary_ << "\n\noptions:\n";
-    for (auto& s : specs_) {
-      std::string left = "  --" + s.name + (s.is_flag ? "" : " VALUE");
-      h << left << std::string(left.size() < 26 ? 26 - left.size() : 1, ' ') << s.help;
-      if (!s.is_flag && !s.default_value.empty()) h << " (default: " << s.default_value << ")";
-      h << "\n";
-    }
-    h << "  --help                  this text\n";
-    return h.str();
-  }
-
- private:
-  struct Spec {
-    std::string name, default_value, help;
-    bool is_flag;
-  };
-  const Spec* find(const std::string& name) const {
-    for (auto& s : specs_)
-      if (s.name == name) return &s;
-    return nullptr;
-  }
-
-  std::string command_, summary_, positional_name_;
-  std::vector<Spec> specs_;
-  std::map<std::string, std::string> values_;
-  std::vector<std::string> positional_;
-};
+inline void add_predict_options(CLI::App& app, PredictSettings& s) {
+  app.add_option("--model", s.model_path, "model file written by train")->capture_default_str();
+  app.add_option("--arch", s.arch, "model variant the file must hold")->check(one_of({"reference"}))->capture_default_str();
+  add_precision_option(app, s.precision);
+  app.add_flag("--json", s.json, "one JSON object per image on stdout instead of text")->disable_flag_override();
+  app.add_option("IMAGE", s.images, "image files (PNG, JPEG, BMP)");  // at least one: parse_command
+}
 
 }  // namespace mnist

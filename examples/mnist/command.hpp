@@ -3,7 +3,6 @@
 // Parsing is kept apart from running so that it can be tested and fuzzed on its own (it needs
 // no ember header); main() runs what it returns.
 
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -11,14 +10,6 @@
 #include "settings.hpp"
 
 namespace mnist {
-
-inline const char* const kUsage =
-    "usage: mnist <command> [options]\n\n"
-    "commands:\n"
-    "  train      train the CNN (per-epoch validation, best model, checkpoints, --resume)\n"
-    "  evaluate   test loss and accuracy of a saved model; writes predictions.csv\n"
-    "  predict    classify your own digit images (PNG, JPG, BMP)\n\n"
-    "run 'mnist <command> --help' for the options of a command\n";
 
 struct Command {
   enum class Kind { Help, Train, Evaluate, Predict };
@@ -36,33 +27,63 @@ int train_main(const TrainSettings& s);
 int evaluate_main(const EvaluateSettings& s);
 int predict_main(const PredictSettings& s);
 
-// Throws UsageError for an unknown command, flag or bad value.
+// The whole command line (without the program name) parsed. Throws UsageError for a missing or
+// unknown command, an unknown option, a bad value; `mnist --help` and `mnist CMD --help` give a
+// Command of kind Help holding the text.
 inline Command parse_command(const std::vector<std::string>& args) {
   Command c;
-  if (args.empty()) throw UsageError("missing command (commands: train, evaluate, predict; see mnist --help)");
-  if (args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
-    c.help = kUsage;
+  CLI::App app("Train, evaluate and use PyTorch's MNIST example CNN with ember.", "mnist");
+  app.require_subcommand(1);
+  CLI::App* train = app.add_subcommand("train", "train the CNN (per-epoch validation, best model, checkpoints, --resume)");
+  add_train_options(*train, c.train);
+  CLI::App* evaluate = app.add_subcommand("evaluate", "test loss and accuracy of a saved model; writes predictions.csv");
+  add_evaluate_options(*evaluate, c.evaluate);
+  CLI::App* predict = app.add_subcommand("predict", "classify your own digit images (PNG, JPG, BMP)");
+  add_predict_options(*predict, c.predict);
+  const std::string commands = "(commands: train, evaluate, predict; see mnist --help)";
+  if (args.empty()) throw UsageError("missing command " + commands);
+  const std::string& first = args[0];
+  if (first == "help") {
+    c.help = app.help();
     return c;
   }
-  const std::string& name = args[0];
-  const std::vector<std::string> rest(args.begin() + 1, args.end());
-  std::ostringstream help;
-  if (name == "train") {
-    ArgParser p("mnist train", "Train the reference CNN on MNIST.");
-    declare_train_options(p);
-    if (p.parse(rest, help)) c.kind = Command::Kind::Train, c.train = read_train_settings(p);
-  } else if (name == "evaluate") {
-    ArgParser p("mnist evaluate", "Evaluate a saved model on the MNIST test set.");
-    declare_evaluate_options(p);
-    if (p.parse(rest, help)) c.kind = Command::Kind::Evaluate, c.evaluate = read_evaluate_settings(p);
-  } else if (name == "predict") {
-    ArgParser p("mnist predict", "Classify digit images (PNG, JPG, BMP) with a saved model.");
-    declare_predict_options(p);
-    if (p.parse(rest, help)) c.kind = Command::Kind::Predict, c.predict = read_predict_settings(p);
-  } else {
-    throw UsageError("unknown command '" + name + "' (commands: train, evaluate, predict; see mnist --help)");
+  if (first.rfind('-', 0) != 0 && first != "train" && first != "evaluate" && first != "predict")
+    throw UsageError("unknown command '" + first + "' " + commands);
+  // Extras are allowed only to be reported below in our words (CLI11 lists them in reverse).
+  for (CLI::App* sub : {train, evaluate, predict}) sub->allow_extras();
+  try {
+    app.parse(std::vector<std::string>(args.rbegin(), args.rend()));  // CLI11 takes them last first
+  } catch (const CLI::CallForHelp&) {
+    c.help = app.help();  // the help of the subcommand asked, if one was
+    return c;
+  } catch (const CLI::ArgumentMismatch& e) {
+    // CLI11 words these two for programmers ("--seed: 1 required INT missing", "augment was
+    // given a disallowed flag override"); users get them as the option they typed.
+    const std::string what = e.what();
+    if (what.find("flag override") != std::string::npos)
+      throw UsageError("option '--" + what.substr(0, what.find(' ')) + "' takes no value");
+    if (what.find(" required ") != std::string::npos && what.find(" missing") != std::string::npos)
+      throw UsageError("option '" + what.substr(0, what.find(':')) + "' needs a value");
+    throw UsageError(what);
+  } catch (const CLI::ParseError& e) {
+    throw UsageError(std::string(e.what()) + " (see mnist " + (first.rfind('-', 0) == 0 ? "" : first + " ") + "--help)");
   }
-  c.help = help.str();
+  for (CLI::App* sub : {train, evaluate, predict}) {
+    const std::vector<std::string> extra = sub->remaining();
+    if (extra.empty()) continue;
+    const bool option = extra[0].rfind('-', 0) == 0;
+    throw UsageError((option ? "unknown option '" : "unexpected argument '") +
+                     extra[0].substr(0, extra[0].find('=')) + "' (see mnist " + sub->get_name() + " --help)");
+  }
+  if (train->parsed()) {
+    finish_train_settings(*train, c.train);
+    c.kind = Command::Kind::Train;
+  } else if (evaluate->parsed()) {
+    c.kind = Command::Kind::Evaluate;
+  } else {
+    if (c.predict.images.empty()) throw UsageError("predict needs at least one image file (see mnist predict --help)");
+    c.kind = Command::Kind::Predict;
+  }
   return c;
 }
 

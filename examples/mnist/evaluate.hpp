@@ -10,14 +10,15 @@
 #include <string>
 
 #include <ember/ember.hpp>
+#include <ember/data.hpp>
 
-#include "cli.hpp"
-#include "settings.hpp"
 #include "history.hpp"
 #include "model.hpp"
 #include "report.hpp"
+#include "settings.hpp"
 #include "test_run.hpp"
 #include "threads.hpp"
+#include "usage_error.hpp"
 
 namespace mnist {
 

@@ -12,7 +12,7 @@
 #include <vector>
 
 // Only the command line is parsed here; each command is its own translation unit (command.hpp),
-// and stb's implementation is compiled in stb_implementation.cpp (see ember/data/image.hpp).
+// and stb's implementation is compiled in stb_implementation.cpp (see ember/image/load_image.hpp).
 #include <exception>
 
 #include "command.hpp"

@@ -13,11 +13,12 @@
 #include <vector>
 
 #include <ember/ember.hpp>
+#include <ember/image.hpp>
 
-#include "cli.hpp"
-#include "settings.hpp"
 #include "history.hpp"
 #include "model.hpp"
+#include "settings.hpp"
+#include "usage_error.hpp"
 
 namespace mnist {
 

@@ -25,6 +25,8 @@
 #include <vector>
 
 #include <ember/ember.hpp>
+#include <ember/viz.hpp>
+#include <ember/metrics.hpp>
 
 #include "history.hpp"
 #include "test_run.hpp"

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include <ember/ember.hpp>
+#include <ember/data.hpp>
 
 #include "model.hpp"
 

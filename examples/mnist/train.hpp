@@ -21,6 +21,7 @@
 #include <vector>
 
 #include <ember/ember.hpp>
+#include <ember/data.hpp>
 
 #include "evaluate.hpp"
 #include "history.hpp"

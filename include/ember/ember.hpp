@@ -1,5 +1,9 @@
 #pragma once
-// ember: header-only deep learning on Eigen and OpenMP. Include this one header.
+// ember's engine: tensors, autograd, kernels, ops, nn layers, optimizers and schedulers, and
+// model and checkpoint files (safetensors). Needs C++17, Eigen 3.4, OpenMP and zlib (the
+// checkpoints' CRC-32); it never includes an add-on. CMake: target ember::ember; pkg-config:
+// ember. The add-ons have their own headers and targets: <ember/data.hpp>, <ember/image.hpp>,
+// <ember/metrics.hpp>, <ember/viz.hpp>.
 
 #include "ember/core/allocator.hpp"
 #include "ember/core/error.hpp"
@@ -15,19 +19,11 @@
 #include "ember/autograd/gradcheck.hpp"
 #include "ember/autograd/node.hpp"
 #include "ember/autograd/profiler.hpp"
-#include "ember/data/dataloader.hpp"
-#include "ember/data/dataset.hpp"
-#include "ember/data/idx.hpp"
-#include "ember/data/image.hpp"
-#include "ember/data/mnist.hpp"
-#include "ember/data/transforms.hpp"
+#include "ember/io/atomic_file.hpp"
 #include "ember/io/checkpoint.hpp"
 #include "ember/io/json.hpp"
 #include "ember/io/model_file.hpp"
-#include "ember/io/atomic_file.hpp"
 #include "ember/io/safetensors.hpp"
-#include "ember/metrics/classification.hpp"
-#include "ember/metrics/roc.hpp"
 #include "ember/ops/activation.hpp"
 #include "ember/ops/conv.hpp"
 #include "ember/ops/dropout.hpp"
@@ -53,6 +49,9 @@
 #include "ember/nn/pooling.hpp"
 #include "ember/nn/sequential.hpp"
 #include "ember/version.hpp"
-#include "ember/viz/png.hpp"
-#include "ember/viz/report.hpp"
-#include "ember/viz/svg.hpp"
+
+// The compiled mode (target ember::compiled): the engine's float and double templates come
+// from libember_compiled instead of being compiled in every translation unit.
+#if defined(EMBER_COMPILED) && !defined(EMBER_INSTANTIATE)
+#include "ember/instances.hpp"
+#endif

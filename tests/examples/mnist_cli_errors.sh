@@ -30,16 +30,17 @@ expect() {
 expect 2 "missing command" -- "$mnist"
 expect 2 "unknown command 'fly'" -- "$mnist" fly
 expect 2 "unknown option '--epoch'" -- "$mnist" train --epoch 3
-expect 2 "--epochs expects an integer in \[1, 1000\], got 'three'" -- "$mnist" train --epochs three
-expect 2 "--epochs expects an integer" -- "$mnist" train --epochs 0
-expect 2 "--lr expects a number" -- "$mnist" train --lr -1
-expect 2 "--optimizer expects one of adadelta, sgd, adam, adamw, got 'rmsprop'" -- "$mnist" train --optimizer rmsprop
+expect 2 "--epochs: expects an integer in \[1, 1000\], got 'three'" -- "$mnist" train --epochs three
+expect 2 "--epochs: expects an integer in \[1, 1000\], got '0'" -- "$mnist" train --epochs 0
+expect 2 "--lr: expects a number in \[0, 100\], got '-1'" -- "$mnist" train --lr -1
+expect 2 "--optimizer: expects adadelta, sgd, adam or adamw, got 'rmsprop'" -- "$mnist" train --optimizer rmsprop
 expect 2 "option '--seed' needs a value" -- "$mnist" train --seed
 expect 2 "option '--augment' takes no value" -- "$mnist" train --augment=yes
-expect 2 "--augment and --no-augment contradict each other" -- "$mnist" train --augment --no-augment
-expect 2 "--precision expects one of float32, bf16, got 'fp16'" -- "$mnist" train --precision fp16
-expect 2 "--precision expects one of float32, bf16, got 'half'" -- "$mnist" evaluate --precision half
+expect 2 "--augment excludes --no-augment" -- "$mnist" train --augment --no-augment
+expect 2 "--precision: expects float32 or bf16, got 'fp16'" -- "$mnist" train --precision fp16
+expect 2 "--precision: expects float32 or bf16, got 'half'" -- "$mnist" evaluate --precision half
 expect 2 "unexpected argument 'extra'" -- "$mnist" evaluate extra
+expect 2 "option '--json' takes no value" -- "$mnist" predict --json=1 digit.png
 expect 1 "no train-images-idx3-ubyte" -- "$mnist" train --data "$work/nowhere" --out "$work/run1"
 
 # A truncated label file: a one-line FormatError naming the file, and no output files.
@@ -79,11 +80,11 @@ fi
 
 # --help works everywhere and exits 0.
 for cmd in "" train evaluate predict; do
-  if ! "$mnist" $cmd --help >"$work/out" 2>&1 || ! grep -q usage "$work/out"; then
+  if ! "$mnist" $cmd --help >"$work/out" 2>&1 || ! grep -qi usage "$work/out"; then
     echo "FAIL: mnist $cmd --help"
     failures=$((failures + 1))
   fi
 done
 
-echo "$((16 - failures)) passed, $failures failed"
+echo "$((17 - failures)) passed, $failures failed"
 [[ $failures -eq 0 ]]

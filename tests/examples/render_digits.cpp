@@ -11,6 +11,8 @@
 
 #define EMBER_STB_IMPLEMENTATION
 #include <ember/ember.hpp>
+#include <ember/data.hpp>
+#include <ember/viz.hpp>  // stb_image_write, whose implementation this unit compiles
 
 namespace {
 

@@ -2,6 +2,8 @@
 // tells them apart by their first bytes, so one target covers both).
 #include "fuzz_support.hpp"
 
+#include <ember/data.hpp>
+
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string path = fuzz::write_scratch(data, size);
   try {

@@ -2,6 +2,8 @@
 // the input tensor, as `mnist predict` does with a user's file. stb itself: fuzz_stb.cpp.
 #include "fuzz_support.hpp"
 
+#include <ember/image.hpp>
+
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string path = fuzz::write_scratch(data, size);
   try {

@@ -2,4 +2,4 @@
 // CMakeLists.txt), like the stb units of the tests and the mnist program: stb_image 2.27's
 // integer arithmetic on corrupt JPEGs and its memcpy(NULL, p, 0) are not stopped by UBSan here.
 #define EMBER_STB_IMPLEMENTATION
-#include <ember/data/image.hpp>
+#include <ember/image/load_image.hpp>

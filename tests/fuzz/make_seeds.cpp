@@ -14,6 +14,9 @@
 
 #include "fuzz_support.hpp"
 
+#include <ember/data.hpp>
+#include <ember/viz.hpp>  // stb_image_write, whose implementation this unit compiles
+
 namespace {
 
 using Bytes = std::vector<std::uint8_t>;

@@ -1,5 +1,5 @@
 #pragma once
-// PNG files built byte by byte for the tests of load_image's PNG screen (data/image_screen.hpp):
+// PNG files built byte by byte for the tests of load_image's PNG screen (image/screen.hpp):
 // chunks with their CRC, an IHDR, zlib streams, and a whole 8-bit grey PNG around one IDAT.
 #include <catch2/catch.hpp>
 
@@ -9,7 +9,7 @@
 #include <iterator>
 #include <vector>
 
-#include <ember/data/image_screen.hpp>
+#include <ember/image/screen.hpp>
 
 namespace png_bytes {
 

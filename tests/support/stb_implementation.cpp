@@ -2,4 +2,4 @@
 // implementations only under EMBER_STB_IMPLEMENTATION). stb_image_write has its own unit,
 // stb_image_write_implementation.cpp.
 #define EMBER_STB_IMPLEMENTATION
-#include <ember/data/image.hpp>
+#include <ember/image/load_image.hpp>

@@ -7,7 +7,7 @@
 // are checked all the same.
 
 // stb's implementation lives in tests/support/stb_implementation.cpp (one per program).
-#include <ember/data/image.hpp>  // stb_image, to decode the PNGs
+#include <ember/image/load_image.hpp>  // stb_image, to decode the PNGs
 #include <ember/viz/png.hpp>
 #include <ember/viz/report.hpp>
 #include <ember/viz/svg.hpp>

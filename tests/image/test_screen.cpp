@@ -1,4 +1,4 @@
-// The screens load_image runs before stb_image sees a file (data/image_screen.hpp), here those
+// The screens load_image runs before stb_image sees a file (image/screen.hpp), here those
 // of PNG and BMP: PNGs written by a small encoder of this file (every colour type, bit depths
 // 1..16, plain and Adam7-interlaced, odd sizes) and BMPs of stb_image_write pass and decode in
 // stb to the pixels written; files whose chunks, image data or pixel rows lie about their size
@@ -16,7 +16,7 @@
 #include <utility>
 #include <vector>
 
-#include <ember/data/image_screen.hpp>
+#include <ember/image/screen.hpp>
 #include "png_bytes.hpp"
 #include <stb/stb_image.h>
 #if defined(__GNUC__)

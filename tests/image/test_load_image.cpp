@@ -1,4 +1,4 @@
-// Image files to MNIST inputs (data/image.hpp): MNIST test digits from the committed sample are
+// Image files to MNIST inputs (image/load_image.hpp): MNIST test digits from the committed sample are
 // written as image files the way users produce them (light on dark, dark ink on paper, small
 // in a corner of a larger canvas, coloured ink, transparent PNG, JPEG), read back with
 // load_image + to_mnist and compared with the original 28x28 digit. Bad files get typed errors.
@@ -18,7 +18,7 @@
 #include <vector>
 
 #include <ember/ember.hpp>
-#include <ember/data/image.hpp>
+#include <ember/image/load_image.hpp>
 #include <ember/data/mnist.hpp>
 
 #include "png_bytes.hpp"
@@ -378,7 +378,7 @@ TEST_CASE("load_image and to_mnist reject bad files with typed errors", "[data][
   }
   check_load_fails(dir.file("huge.png"), "9000x9000");
 
-  // A BMP cut short: stb would fill the missing rows with black (image_screen.hpp).
+  // A BMP cut short: stb would fill the missing rows with black (image/screen.hpp).
   REQUIRE(stbi_write_bmp(dir.file("cut.bmp").c_str(), 28, 28, 1, Pixels(28 * 28, 200).data()));
   fs::resize_file(dir.file("cut.bmp"), fs::file_size(dir.file("cut.bmp")) - 100);
   check_load_fails(dir.file("cut.bmp"),

@@ -35,7 +35,7 @@
 #include "ember/core/error.hpp"
 #include "ember/core/shape.hpp"
 #include "ember/core/tensor.hpp"
-#include "ember/data/image_screen.hpp"
+#include "ember/image/screen.hpp"
 #include "ember/data/transforms.hpp"
 
 #if defined(__GNUC__)
@@ -115,7 +115,7 @@ inline std::vector<std::uint8_t> read_image_file(const std::string& path, const 
 // dark ink on white paper. Throws FormatError "load_image: <path>: <problem>" for a missing
 // file, a directory, an empty file or one above 256 MB, a file that is no decodable image
 // (stb_image's reason), an image larger than 8192x8192, or a file stb_image 2.27 would
-// mishandle (image_screen.hpp: a JPEG Huffman table of more than 256 codes or one that a scan
+// mishandle (image/screen.hpp: a JPEG Huffman table of more than 256 codes or one that a scan
 // uses but the file never defines, a PNG chunk longer than the file, PNG image data that does
 // not inflate to the image's size, a BMP whose pixel rows are not all in the file).
 inline GrayImage load_image(const std::string& path) {
