@@ -393,8 +393,7 @@ def compile_engine_section(results, targets, cpu):
     if data is None:
         return []
     units, before = data["units"], data["before"]
-    out = ["### Compile time: the engine-only unit and the compiled mode
-",
+    out = ["### Compile time: the engine-only unit and the compiled mode\n",
            "- Command: `%s` (%s, %s; %s), 3 runs per unit; `before` is the same unit against the headers of "
            "commit %s (everything in `<ember/ember.hpp>`, no compiled mode)." % (
                data["command"], path, data["date"], data["compiler"], before),
@@ -414,12 +413,12 @@ def compile_engine_section(results, targets, cpu):
         out.append("| %s | %.1f s | %.1f s | %s |" % (unit, median(secs), min(secs), ratio))
     out.append("")
     engine_before = base_of("engine.cpp")
-    for unit in ("engine.cpp, compiled mode", "engine.cpp, header-only"):
-        if unit in units and engine_before:
-            share = median(units[unit]) / engine_before
-            targets.append(("engine-only unit's compile time vs before the split (%s)" % unit.split(", ")[1],
-                            "%.0f%% (%.1f of %.1f s)" % (100 * share, median(units[unit]), engine_before),
-                            "<= 60%", share <= 0.60, "compile_engine"))
+    unit = "engine.cpp, compiled mode"  # the way to the goal; header-only use is shown for comparison
+    if unit in units and engine_before:
+        share = median(units[unit]) / engine_before
+        targets.append(("engine-only unit's compile time vs before the split (compiled mode)",
+                        "%.0f%% (%.1f of %.1f s)" % (100 * share, median(units[unit]), engine_before),
+                        "<= 60%", share <= 0.60, "compile_engine"))
     return out
 
 

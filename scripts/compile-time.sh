@@ -52,8 +52,9 @@ time3 "src/instances.cpp (libember_compiled, once)" "$cxx" "${common[@]}" -Iincl
 # The release build's compile line of examples/mnist/train.cpp for the tree $1, configured in $2.
 train_line() {
   cmake -S "$1" -B "$2" -DCMAKE_BUILD_TYPE=Release -DEMBER_BUILD_BENCHMARKS=OFF >/dev/null
-  cmake --build "$2" --target mnist -- -n -B 2>/dev/null |
-    grep -E -- '-c [^ ]*examples/mnist/train\.cpp' | head -n 1 | sed 's/^.*&& //'
+  local lines
+  lines=$(cmake --build "$2" --target mnist -- -n -B 2>/dev/null)
+  grep -m 1 -E -- '-c [^ ]*examples/mnist/train\.cpp' <<<"$lines" | sed 's/^.*&& //'
 }
 line_before=$(train_line "$scratch/before" "$scratch/before-build")
 line_now=$(train_line "$PWD" "$scratch/now-build")

@@ -20,13 +20,6 @@ struct Command {
   PredictSettings predict{};
 };
 
-// The commands, each compiled in a translation unit of its own (train.cpp, evaluate.cpp,
-// predict.cpp): header-only ember is heavy to compile, and three medium units build faster,
-// and in parallel, than one large one.
-int train_main(const TrainSettings& s);
-int evaluate_main(const EvaluateSettings& s);
-int predict_main(const PredictSettings& s);
-
 // The whole command line (without the program name) parsed. Throws UsageError for a missing or
 // unknown command, an unknown option, a bad value; `mnist --help` and `mnist CMD --help` give a
 // Command of kind Help holding the text.

@@ -1,5 +1,5 @@
 // `mnist evaluate`, and the test pass + report that `mnist train` ends with.
-#include "command.hpp"
+#include "settings.hpp"
 #include "evaluate.hpp"
 
 namespace mnist {

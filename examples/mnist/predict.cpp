@@ -1,5 +1,5 @@
 // `mnist predict` (predict.hpp), in a translation unit of its own.
-#include "command.hpp"
+#include "settings.hpp"
 #include "predict.hpp"
 
 int mnist::predict_main(const PredictSettings& s) { return run_predict(s); }

@@ -56,4 +56,11 @@ struct PredictSettings {
   std::vector<std::string> images;
 };
 
+// The commands, each compiled in a translation unit of its own (train.cpp, evaluate.cpp,
+// predict.cpp, which include this header but not the command-line parser: CLI11's code costs
+// each unit that includes it about 10 s); main() calls the one asked for.
+int train_main(const TrainSettings& s);
+int evaluate_main(const EvaluateSettings& s);
+int predict_main(const PredictSettings& s);
+
 }  // namespace mnist

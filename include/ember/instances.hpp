@@ -15,9 +15,8 @@
 // ops, the layers, the optimizers and schedulers, model and checkpoint files). A template not
 // listed (a detail helper, a kernel called directly, Tensor<std::int64_t>) is simply instantiated
 // where it is used, as in header-only mode, so the list can lag behind the code without breaking
-// a build. The results are the same in both modes, bit for bit, when the library and the
-// program are compiled with the same flags. (Eigen's alignment, which depends on the flags, is
-// pinned: see below.)
+// a build. The code is the same in both modes, only compiled in another unit (with flags that
+// allow FMA contraction, the last bits of a result may differ from a header-only build).
 
 #include <cstdint>
 #include <string>
