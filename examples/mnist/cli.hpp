@@ -3,8 +3,10 @@
 // validators, defaults and help texts, bound to the fields of the settings (settings.hpp).
 // command.hpp parses with them; every usage error, CLI11's or ours, becomes a UsageError.
 
+#include <charconv>
 #include <sstream>
 #include <string>
+#include <system_error>
 #include <vector>
 
 #include <CLI/CLI.hpp>
@@ -29,6 +31,14 @@ inline CLI::Validator one_of(std::vector<std::string> allowed) {
       "{" + list + "}");
 }
 
+// True when all of `text` is one number of x's type (std::from_chars: no sign '+', no spaces).
+template <class Number>
+bool parses_fully(const std::string& text, Number& x) {
+  const char* end = text.data() + text.size();
+  const auto [ptr, error] = std::from_chars(text.data(), end, x);
+  return error == std::errc() && ptr == end && !text.empty();
+}
+
 // Validators for typed options that must lie in [min, max], with messages that say what was
 // expected and what came ("expects an integer in [1, 1000], got 'three'"); CLI11's own Range
 // calls a word that is no number "not in range".
@@ -37,7 +47,7 @@ inline CLI::Validator integer_in(long min, long max) {
   return CLI::Validator(
       [=](std::string& value) -> std::string {
         long x = 0;
-        const bool ok = CLI::detail::lexical_cast(value, x) && x >= min && x <= max;
+        const bool ok = parses_fully(value, x) && x >= min && x <= max;
         return ok ? std::string() : "expects " + expected + ", got '" + value + "'";
       },
       expected);
@@ -48,7 +58,7 @@ inline CLI::Validator number_in(double min, double max) {
   return CLI::Validator(
       [=, expected = expected.str()](std::string& value) -> std::string {
         double x = 0;
-        const bool ok = CLI::detail::lexical_cast(value, x) && x >= min && x <= max;
+        const bool ok = parses_fully(value, x) && x >= min && x <= max;  // NaN fails the range
         return ok ? std::string() : "expects " + expected + ", got '" + value + "'";
       },
       expected.str());
