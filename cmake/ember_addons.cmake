@@ -56,8 +56,10 @@ function(ember_stb_addon name base header dir_var)
     string(MAKE_C_IDENTIFIER "EMBER_STB_${header}_DIR" cache_var)
     string(TOUPPER "${cache_var}" cache_var)
     set(ember_${name}_FOUND FALSE PARENT_SCOPE)
-    message(STATUS "ember: ember::${name} is not available: <stb/${header}> not found "
-                   "(Debian: apt install libstb-dev, or set ${cache_var})")
+    if(NOT ember_FIND_QUIETLY)
+      message(STATUS "ember: ember::${name} is not available: <stb/${header}> not found "
+                     "(Debian: apt install libstb-dev, or set ${cache_var})")
+    endif()
   endif()
 endfunction()
 
