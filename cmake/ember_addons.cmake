@@ -23,38 +23,27 @@ function(ember_declare_addon name out)
   set(ember_${name}_FOUND TRUE PARENT_SCOPE)
 endfunction()
 
-# Finds the directory that holds <stb/${header}> and sets `${out}` to it (empty when missing).
-function(ember_find_stb header out)
-  string(MAKE_C_IDENTIFIER "EMBER_STB_${header}_DIR" cache_var)
-  string(TOUPPER "${cache_var}" cache_var)
-  find_path(${cache_var} NAMES stb/${header}
-            DOC "Directory holding stb/${header} (Debian: libstb-dev)")
-  if(${cache_var})
-    set(${out} "${${cache_var}}" PARENT_SCOPE)
-  else()
-    set(${out} "" PARENT_SCOPE)
-  endif()
-endfunction()
-
 ember_declare_addon(data data_target)
 target_link_libraries(${data_target} INTERFACE ember::ember)
 
 ember_declare_addon(metrics metrics_target)
 target_link_libraries(${metrics_target} INTERFACE ember::ember)
 
-# Defines add-on `name` over `base` when <stb/${header}> is found (its directory in `${dir_var}`),
-# else leaves it undefined with a message.
+# Defines add-on `name` over `base` when the directory that holds <stb/${header}> is found (it is
+# then in `${dir_var}`, and in the cache as EMBER_STB_<HEADER>_DIR), else leaves it undefined with
+# a message.
 function(ember_stb_addon name base header dir_var)
-  ember_find_stb(${header} dir)
-  set(${dir_var} "${dir}" PARENT_SCOPE)
-  if(dir)
+  string(MAKE_C_IDENTIFIER "EMBER_STB_${header}_DIR" cache_var)
+  string(TOUPPER "${cache_var}" cache_var)
+  find_path(${cache_var} NAMES stb/${header} DOC "Directory holding stb/${header} (Debian: libstb-dev)")
+  if(${cache_var})
+    set(${dir_var} "${${cache_var}}" PARENT_SCOPE)
     ember_declare_addon(${name} target)
     target_link_libraries(${target} INTERFACE ${base})
-    target_include_directories(${target} SYSTEM INTERFACE "${dir}")
-    set(ember_${name}_FOUND TRUE PARENT_SCOPE)
+    target_include_directories(${target} SYSTEM INTERFACE "${${cache_var}}")
+    set(ember_${name}_FOUND TRUE PARENT_SCOPE)  # ember_declare_addon set it in this function's scope
   else()
-    string(MAKE_C_IDENTIFIER "EMBER_STB_${header}_DIR" cache_var)
-    string(TOUPPER "${cache_var}" cache_var)
+    set(${dir_var} "" PARENT_SCOPE)
     set(ember_${name}_FOUND FALSE PARENT_SCOPE)
     if(NOT ember_FIND_QUIETLY)
       message(STATUS "ember: ember::${name} is not available: <stb/${header}> not found "

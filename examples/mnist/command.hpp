@@ -3,6 +3,7 @@
 // Parsing is kept apart from running so that it can be tested and fuzzed on its own (it needs
 // no ember header); main() runs what it returns.
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -33,17 +34,20 @@ inline Command parse_command(const std::vector<std::string>& args) {
   add_evaluate_options(*evaluate, c.evaluate);
   CLI::App* predict = app.add_subcommand("predict", "classify your own digit images (PNG, JPG, BMP)");
   add_predict_options(*predict, c.predict);
-  const std::string commands = "(commands: train, evaluate, predict; see mnist --help)";
-  if (args.empty()) throw UsageError("missing command " + commands);
+  const std::vector<CLI::App*> commands{train, evaluate, predict};
+  const std::string listed = "(commands: train, evaluate, predict; see mnist --help)";
+  if (args.empty()) throw UsageError("missing command " + listed);
   const std::string& first = args[0];
   if (first == "help") {
     c.help = app.help();
     return c;
   }
-  if (first.rfind('-', 0) != 0 && first != "train" && first != "evaluate" && first != "predict")
-    throw UsageError("unknown command '" + first + "' " + commands);
+  const bool first_is_option = first.rfind('-', 0) == 0;
+  const bool first_is_command =
+      std::any_of(commands.begin(), commands.end(), [&](const CLI::App* sub) { return sub->get_name() == first; });
+  if (!first_is_option && !first_is_command) throw UsageError("unknown command '" + first + "' " + listed);
   // Extras are allowed only to be reported below in our words (CLI11 lists them in reverse).
-  for (CLI::App* sub : {train, evaluate, predict}) sub->allow_extras();
+  for (CLI::App* sub : commands) sub->allow_extras();
   try {
     app.parse(std::vector<std::string>(args.rbegin(), args.rend()));  // CLI11 takes them last first
   } catch (const CLI::CallForHelp&) {
@@ -59,9 +63,9 @@ inline Command parse_command(const std::vector<std::string>& args) {
       throw UsageError("option '" + what.substr(0, what.find(':')) + "' needs a value");
     throw UsageError(what);
   } catch (const CLI::ParseError& e) {
-    throw UsageError(std::string(e.what()) + " (see mnist " + (first.rfind('-', 0) == 0 ? "" : first + " ") + "--help)");
+    throw UsageError(std::string(e.what()) + " (see mnist " + (first_is_option ? "" : first + " ") + "--help)");
   }
-  for (CLI::App* sub : {train, evaluate, predict}) {
+  for (CLI::App* sub : commands) {
     const std::vector<std::string> extra = sub->remaining();
     if (extra.empty()) continue;
     const bool option = extra[0].rfind('-', 0) == 0;
