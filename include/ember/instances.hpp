@@ -79,15 +79,26 @@
   EMBER_INSTANCE Tensor<T> transpose<T>(const Tensor<T>&, int, int);                                           \
   EMBER_INSTANCE Tensor<T> t<T>(const Tensor<T>&);                                                             \
   EMBER_INSTANCE Tensor<T> relu<T>(const Tensor<T>&);                                                          \
+  EMBER_INSTANCE Tensor<T> leaky_relu<T>(const Tensor<T>&, double);                                            \
+  EMBER_INSTANCE Tensor<T> sigmoid<T>(const Tensor<T>&);                                                       \
+  EMBER_INSTANCE Tensor<T> tanh<T>(const Tensor<T>&);                                                          \
+  EMBER_INSTANCE Tensor<T> silu<T>(const Tensor<T>&);                                                          \
+  EMBER_INSTANCE Tensor<T> gelu<T>(const Tensor<T>&);                                                          \
+  EMBER_INSTANCE Tensor<T> cat<T>(const std::vector<Tensor<T>>&, int);                                         \
+  EMBER_INSTANCE Tensor<T> stack<T>(const std::vector<Tensor<T>>&, int);                                       \
+  EMBER_INSTANCE Tensor<T> batch_norm<T>(const Tensor<T>&, Tensor<T>, Tensor<T>, const Tensor<T>&, const Tensor<T>&, \
+                                         bool, BatchNormOptions);                                              \
   EMBER_INSTANCE Tensor<T> softmax<T>(const Tensor<T>&, int);                                                  \
   EMBER_INSTANCE Tensor<T> log_softmax<T>(const Tensor<T>&, int);                                              \
   EMBER_INSTANCE Tensor<T> conv2d<T>(const Tensor<T>&, const Tensor<T>&, const Tensor<T>&, Conv2dParams);      \
   EMBER_INSTANCE Tensor<T> max_pool2d<T>(const Tensor<T>&, index_t, index_t, index_t);                         \
+  EMBER_INSTANCE Tensor<T> avg_pool2d<T>(const Tensor<T>&, index_t, index_t, index_t);                         \
+  EMBER_INSTANCE Tensor<T> adaptive_avg_pool2d<T>(const Tensor<T>&, index_t, index_t);                         \
   EMBER_INSTANCE Tensor<T> dropout<T>(const Tensor<T>&, double, bool, Generator&);                             \
   EMBER_INSTANCE Tensor<T> dropout<T>(const Tensor<T>&, double, bool);                                         \
   EMBER_INSTANCE Tensor<T> linear<T>(const Tensor<T>&, const Tensor<T>&, const Tensor<T>&);                    \
   EMBER_INSTANCE Tensor<T> nll_loss<T>(const Tensor<T>&, const Tensor<std::int64_t>&, Reduction);              \
-  EMBER_INSTANCE Tensor<T> cross_entropy<T>(const Tensor<T>&, const Tensor<std::int64_t>&, Reduction);         \
+  EMBER_INSTANCE Tensor<T> cross_entropy<T>(const Tensor<T>&, const Tensor<std::int64_t>&, Reduction, double); \
   EMBER_INSTANCE Tensor<T> mse_loss<T>(const Tensor<T>&, const Tensor<T>&, Reduction);                         \
   /* nn */                                                                                                     \
   EMBER_INSTANCE class nn::Module<T>;                                                                          \
@@ -96,6 +107,16 @@
   EMBER_INSTANCE class nn::Linear<T>;                                                                          \
   EMBER_INSTANCE class nn::ReLU<T>;                                                                            \
   EMBER_INSTANCE class nn::MaxPool2d<T>;                                                                       \
+  EMBER_INSTANCE class nn::AvgPool2d<T>;                                                                       \
+  EMBER_INSTANCE class nn::AdaptiveAvgPool2d<T>;                                                               \
+  EMBER_INSTANCE class nn::LeakyReLU<T>;                                                                       \
+  EMBER_INSTANCE class nn::GELU<T>;                                                                            \
+  EMBER_INSTANCE class nn::SiLU<T>;                                                                            \
+  EMBER_INSTANCE class nn::Sigmoid<T>;                                                                         \
+  EMBER_INSTANCE class nn::Tanh<T>;                                                                            \
+  EMBER_INSTANCE class nn::BatchNormBase<T>;                                                                   \
+  EMBER_INSTANCE class nn::BatchNorm1d<T>;                                                                     \
+  EMBER_INSTANCE class nn::BatchNorm2d<T>;                                                                     \
   EMBER_INSTANCE class nn::Dropout<T>;                                                                         \
   EMBER_INSTANCE class nn::Flatten<T>;                                                                         \
   EMBER_INSTANCE Tensor<T> nn::init::kaiming_uniform<T>(const Shape&, double, Generator&);                           \
@@ -110,6 +131,7 @@
   EMBER_INSTANCE class optim::StepLR<T>;                                                                       \
   EMBER_INSTANCE class optim::CosineAnnealingLR<T>;                                                            \
   EMBER_INSTANCE class optim::OneCycleLR<T>;                                                                   \
+  EMBER_INSTANCE class optim::ModelEMA<T>;                                                                     \
   EMBER_INSTANCE double optim::clip_grad_norm<T>(const std::vector<Tensor<T>>&, double);                       \
   /* model and checkpoint files */                                                                             \
   EMBER_INSTANCE void io::save_safetensors<T>(const std::string&, const std::vector<std::pair<std::string, Tensor<T>>>&, \

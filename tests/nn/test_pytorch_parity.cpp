@@ -4,7 +4,9 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <functional>
 #include <string>
+#include <utility>
 
 #include <ember/ember.hpp>
 
@@ -132,4 +134,76 @@ TEST_CASE("the reference CNN matches PyTorch: logits, loss and every gradient", 
   double ref_sumsq = ember_test::read_npy(fixture_path(fixture, "grad.fc1.weight.sumsq")).data.at(0);
   CHECK(sum == Approx(ref_sum).epsilon(1e-5));
   CHECK(sumsq == Approx(ref_sumsq).epsilon(1e-5));
+}
+
+// ---- the layers of the second network -------------------------------------------------------
+
+TEST_CASE("batch_norm matches PyTorch in train and eval mode, running statistics included", "[parity][batch_norm]") {
+  for (auto [fixture, training] : {std::pair<const char*, bool>{"batch_norm2d_train", true},
+                                   {"batch_norm1d_train", true},
+                                   {"batch_norm1d_3d_train", true},
+                                   {"batch_norm2d_eval", false}}) {
+    INFO(fixture);
+    auto x = param(fixture, "input"), w = param(fixture, "weight"), b = param(fixture, "bias");
+    auto running_mean = load(fixture, "running_mean"), running_var = load(fixture, "running_var");
+    auto out = forward_backward(fixture, [&] {
+      return ember::batch_norm(x, running_mean, running_var, w, b, training, {0.1, 1e-5});
+    });
+    CHECK(mismatch(out, load(fixture, "output"), kTolerance) == "");
+    CHECK(mismatch(x.grad(), load(fixture, "grad_input"), kTolerance) == "");
+    CHECK(mismatch(w.grad(), load(fixture, "grad_weight"), kTolerance) == "");
+    CHECK(mismatch(b.grad(), load(fixture, "grad_bias"), kTolerance) == "");
+    CHECK(mismatch(running_mean, load(fixture, "running_mean_after"), kTolerance) == "");
+    CHECK(mismatch(running_var, load(fixture, "running_var_after"), kTolerance) == "");
+  }
+}
+
+TEST_CASE("avg_pool2d and adaptive_avg_pool2d match PyTorch", "[parity][pool]") {
+  using Pool = std::function<Tensor<float>(const Tensor<float>&)>;
+  for (auto [fixture, pool] :
+       {std::pair<const char*, Pool>{"avg_pool2d_k3s2_pad1", [](const auto& t) { return ember::avg_pool2d(t, 3, 2, 1); }},
+        {"avg_pool2d_k2", [](const auto& t) { return ember::avg_pool2d(t, 2); }},
+        {"adaptive_avg_pool2d_1x1", [](const auto& t) { return ember::adaptive_avg_pool2d(t, 1, 1); }},
+        {"adaptive_avg_pool2d_3x2", [](const auto& t) { return ember::adaptive_avg_pool2d(t, 3, 2); }}}) {
+    INFO(fixture);
+    auto x = param(fixture, "input");
+    auto out = forward_backward(fixture, [&] { return pool(x); });
+    CHECK(mismatch(out, load(fixture, "output"), kTolerance) == "");
+    CHECK(mismatch(x.grad(), load(fixture, "grad_input"), kTolerance) == "");
+  }
+}
+
+TEST_CASE("leaky_relu, gelu, silu, sigmoid and tanh match PyTorch", "[parity][activation]") {
+  using Activation = std::function<Tensor<float>(const Tensor<float>&)>;
+  for (auto [name, f] : {std::pair<std::string, Activation>{"leaky_relu", [](const auto& t) { return ember::leaky_relu(t, 0.1); }},
+                         {"gelu", [](const auto& t) { return ember::gelu(t); }},
+                         {"silu", [](const auto& t) { return ember::silu(t); }},
+                         {"sigmoid", [](const auto& t) { return ember::sigmoid(t); }},
+                         {"tanh", [](const auto& t) { return ember::tanh(t); }}}) {
+    INFO(name);
+    auto x = param("activations", "input");
+    auto out = f(x);
+    out.backward(load("activations", name + "_grad_output"));
+    CHECK(mismatch(out, load("activations", name + "_output"), kTolerance) == "");
+    CHECK(mismatch(x.grad(), load("activations", name + "_grad_input"), kTolerance) == "");
+  }
+}
+
+TEST_CASE("cat and stack match PyTorch", "[parity][join]") {
+  auto a = load("cat_stack", "a"), b = load("cat_stack", "b"), c = load("cat_stack", "c");
+  CHECK(mismatch(ember::cat<float>({a, b}, 1), load("cat_stack", "cat_ab_dim1"), 0) == "");
+  CHECK(mismatch(ember::stack<float>({a, c}, 2), load("cat_stack", "stack_ac_dim2"), 0) == "");
+}
+
+TEST_CASE("cross_entropy with label_smoothing matches PyTorch for every reduction", "[parity][loss]") {
+  const char* f = "cross_entropy_smoothing";
+  auto logits = param(f, "logits");
+  auto target = ember_test::load_labels(fixture_path(f, "target"));
+  CHECK(mismatch(ember::cross_entropy(logits, target, ember::Reduction::Sum, 0.1), load(f, "loss_sum"), kTolerance) == "");
+  CHECK(mismatch(ember::cross_entropy(logits, target, ember::Reduction::None, 0.1), load(f, "loss_none"), kTolerance) ==
+        "");
+  auto loss = ember::cross_entropy(logits, target, ember::Reduction::Mean, 0.1);
+  CHECK(mismatch(loss, load(f, "loss_mean"), kTolerance) == "");
+  loss.backward();
+  CHECK(mismatch(logits.grad(), load(f, "grad_logits_mean"), kTolerance) == "");
 }

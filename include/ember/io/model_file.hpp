@@ -11,6 +11,7 @@
 // ember version (docs/formats.md). load_model validates the whole file against the module
 // before it changes anything: a load that throws leaves the module as it was.
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -137,10 +138,18 @@ std::vector<Assignment<T>> match_module(const nn::Module<T>& model, const std::v
     file_error(op, path, "unexpected tensor", unexpected.size() > 1 ? "s " : " ", quoted_list(unexpected),
                " not in the module");
   }
+  // Buffers may also be stored as I64: PyTorch keeps counters (BatchNorm's num_batches_tracked)
+  // in int64, and its files should load as they are.
+  std::vector<std::string> buffer_names;
+  for (auto& [name, b] : model.named_buffers()) buffer_names.push_back(prefix + name);
+  auto is_buffer = [&](const std::string& name) {
+    return std::find(buffer_names.begin(), buffer_names.end(), name) != buffer_names.end();
+  };
   for (auto& a : out) {
     const std::string& name = a.source->name;
     EMBER_CHECK(a.source->shape == a.target.shape(), ShapeError, op, path, ": tensor '", name, "' has shape ",
                 a.source->shape, " in the file, expected ", a.target.shape());
+    if (a.source->dtype == "I64" && is_buffer(name)) continue;
     if (!convertible_to<T>(a.source->dtype))
       file_error(op, path, "tensor '", name, "' has dtype ", a.source->dtype, ", expected ", accepted_dtypes<T>());
   }

@@ -414,7 +414,7 @@ void decode_into(const SafetensorsEntry& entry, Tensor<T>& dst) {
   };
   if (entry.dtype == "F32") copy(float{});
   else if (entry.dtype == "F64") copy(double{});
-  else copy(std::int64_t{});  // I64: the only other dtype convertible_to<T> lets through
+  else copy(std::int64_t{});  // I64: integer tensors, and buffers of counters (see load_model)
 }
 
 // Whether entry's dtype converts to T: F32/F64 to float or double (as PyTorch's .float() /

@@ -24,4 +24,20 @@ void relu_backward(const T* y, const T* dy, T* dx, index_t n) {
   });
 }
 
+// y[i] = f(x[i]) over threads (activations other than ReLU: f is pure and cheap).
+template <class T, class F>
+void map_forward(const T* x, T* y, index_t n, F f) {
+  parallel_blocks(n, 4.0, [&](index_t begin, index_t end, int) {
+    for (index_t i = begin; i < end; ++i) y[i] = f(x[i]);
+  });
+}
+
+// dx[i] = dy[i] * df(x[i], y[i]), the derivative written in terms of the input and the output.
+template <class T, class DF>
+void map_backward(const T* x, const T* y, const T* dy, T* dx, index_t n, DF df) {
+  parallel_blocks(n, 4.0, [&](index_t begin, index_t end, int) {
+    for (index_t i = begin; i < end; ++i) dx[i] = dy[i] * df(x[i], y[i]);
+  });
+}
+
 }  // namespace ember::kernels

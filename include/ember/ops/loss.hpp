@@ -89,12 +89,20 @@ Tensor<T> nll_loss(const Tensor<T>& log_probs, const Tensor<std::int64_t>& targe
 
 // log_softmax + nll_loss in one pass over logits [N, C]: loss_i = logsumexp(x_i) - x_i[target_i],
 // computed with the row maximum subtracted, so logits of +-1e4 (float) give exact finite losses.
-// Backward: (softmax(x_i) - onehot(target_i)) * g_i, with g_i = g / N for Mean.
+// label_smoothing e in [0, 1] (PyTorch's): the target is (1 - e) onehot + e / C, so
+// loss_i = logsumexp(x_i) - (1 - e) x_i[target_i] - (e / C) sum_c x_i[c].
+// Backward: (softmax(x_i) - smoothed target_i) * g_i, with g_i = g / N for Mean.
+// Throws ValueError for label_smoothing outside [0, 1] (and as checked_class_targets).
 template <class T>
-Tensor<T> cross_entropy(const Tensor<T>& logits, const Tensor<std::int64_t>& target, Reduction r = Reduction::Mean) {
+Tensor<T> cross_entropy(const Tensor<T>& logits, const Tensor<std::int64_t>& target, Reduction r = Reduction::Mean,
+                        double label_smoothing = 0.0) {
   static_assert(std::is_floating_point_v<T>, "cross_entropy: T must be float or double");
   const Tensor<std::int64_t> t0 = detail::checked_class_targets("cross_entropy", "logits", logits, target);
+  EMBER_CHECK(label_smoothing >= 0.0 && label_smoothing <= 1.0, ValueError, "cross_entropy",
+              "expected label_smoothing in [0, 1], got ", label_smoothing);
   const index_t n = logits.size(0), classes = logits.size(1);
+  const T on_target = static_cast<T>(1.0 - label_smoothing);
+  const T spread = classes > 0 ? static_cast<T>(label_smoothing / static_cast<double>(classes)) : T(0);
   const Tensor<T> x0 = kernels::make_contiguous(logits).detach();
   // Row statistics are kept for backward: softmax is exp(x - shift) / sum, no [N, C] buffer needed.
   std::vector<detail::ExpSum<T>> rows(static_cast<std::size_t>(n));
@@ -103,10 +111,18 @@ Tensor<T> cross_entropy(const Tensor<T>& logits, const Tensor<std::int64_t>& tar
     const T* x = x0.data() + i * classes;
     const detail::ExpSum<T> e = detail::exp_sum(x, classes, 1);  // classes > 0: a target exists
     rows[static_cast<std::size_t>(i)] = e;
-    losses.data()[i] = std::log(e.sum) - (x[t0.data()[i]] - e.shift);
+    const T log_sum = std::log(e.sum);
+    T loss = on_target * (log_sum - (x[t0.data()[i]] - e.shift));
+    if (spread != T(0)) {
+      T all = 0;  // sum over classes of -log p_c
+      for (index_t c = 0; c < classes; ++c) all += log_sum - (x[c] - e.shift);
+      loss += spread * all;
+    }
+    losses.data()[i] = loss;
   }
   Tensor<T> out = detail::reduce_losses(losses, r);
-  auto backward = [x0, t0, rows = std::move(rows), n, classes, r](const Tensor<T>& g, const Node<T>&) {
+  auto backward = [x0, t0, rows = std::move(rows), n, classes, r, on_target, spread](const Tensor<T>& g,
+                                                                                     const Node<T>&) {
     const detail::LossGradient<T> dl(g, r, n);
     Tensor<T> grad = Tensor<T>::zeros(Shape{n, classes});
     for (index_t i = 0; i < n; ++i) {
@@ -114,8 +130,8 @@ Tensor<T> cross_entropy(const Tensor<T>& logits, const Tensor<std::int64_t>& tar
       T* gx = grad.data() + i * classes;
       const detail::ExpSum<T>& e = rows[static_cast<std::size_t>(i)];
       const T w = dl(i), scale = w / e.sum;
-      for (index_t c = 0; c < classes; ++c) gx[c] = std::exp(x[c] - e.shift) * scale;
-      gx[t0.data()[i]] -= w;
+      for (index_t c = 0; c < classes; ++c) gx[c] = std::exp(x[c] - e.shift) * scale - w * spread;
+      gx[t0.data()[i]] -= w * on_target;
     }
     return std::vector<Tensor<T>>{grad};
   };
