@@ -106,8 +106,12 @@ inline void add_train_options(CLI::App& app, TrainSettings& s) {
   app.add_option("--limit", s.limit, "use only the first N training images (0: all)")
       ->check(integer_in(0, 60000))
       ->capture_default_str();
-  app.add_option("--model", s.model, "model variant: reference (PyTorch's MNIST example CNN)")
-      ->check(one_of({"reference"}))
+  app.add_option("--model", s.model,
+                 "model variant: reference (PyTorch's MNIST example CNN) or bn (conv-BatchNorm-ReLU blocks, global pooling)")
+      ->check(one_of(kModelVariants))
+      ->capture_default_str();
+  app.add_option("--label-smoothing", s.label_smoothing, "cross-entropy label smoothing (PyTorch's), 0 = none")
+      ->check(number_in(0.0, 1.0))
       ->capture_default_str();
   add_precision_option(app, s.precision);
   auto* augment = app.add_flag("--augment", "random affine augmentation of training images (the default)")
@@ -141,15 +145,15 @@ inline void add_evaluate_options(CLI::App& app, EvaluateSettings& s) {
   app.add_option("--limit", s.limit, "evaluate only the first N test images (0: all)")
       ->check(integer_in(0, 10000))
       ->capture_default_str();
-  app.add_option("--arch", s.model, "model variant the file must hold")
-      ->check(one_of({"reference"}))
-      ->capture_default_str();
+  app.add_option("--arch", s.model, "model variant the file must hold (default: the one it records)")
+      ->check(one_of(kModelVariants));
   add_precision_option(app, s.precision);
 }
 
 inline void add_predict_options(CLI::App& app, PredictSettings& s) {
   app.add_option("--model", s.model_path, "model file written by train")->capture_default_str();
-  app.add_option("--arch", s.arch, "model variant the file must hold")->check(one_of({"reference"}))->capture_default_str();
+  app.add_option("--arch", s.arch, "model variant the file must hold (default: the one it records)")
+      ->check(one_of(kModelVariants));
   add_precision_option(app, s.precision);
   app.add_flag("--json", s.json, "one JSON object per image on stdout instead of text")->disable_flag_override();
   app.add_option("IMAGE", s.images, "image files (PNG, JPEG, BMP)");  // at least one: parse_command

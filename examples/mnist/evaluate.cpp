@@ -6,7 +6,7 @@ namespace mnist {
 
 // Tests `net` (loaded from model_path, with that metadata) on the test set and writes
 // OUT/predictions.csv and the report folder OUT/report. Shared by evaluate and train.
-void evaluate_and_report(Net<float>& net, const ember::data::Dataset& test, const std::string& model_path,
+void evaluate_and_report(ember::nn::Module<float>& net, const ember::data::Dataset& test, const std::string& model_path,
                          const ember::io::Metadata& metadata, const std::string& out_dir, long batch_size,
                          const std::string& data_dir) {
   const TestRun run = run_test_set(net, test, batch_size);

@@ -41,7 +41,7 @@ inline std::vector<EpochRecord> history_next_to(const std::string& model_path) {
 // Tests `net` (loaded from model_path, with that metadata) on the test set and writes
 // OUT/predictions.csv and the report folder OUT/report. Shared by evaluate and train; defined in
 // evaluate.cpp, so that the report code is compiled once.
-void evaluate_and_report(Net<float>& net, const ember::data::Dataset& test, const std::string& model_path,
+void evaluate_and_report(ember::nn::Module<float>& net, const ember::data::Dataset& test, const std::string& model_path,
                          const ember::io::Metadata& metadata, const std::string& out_dir, long batch_size,
                          const std::string& data_dir);
 
@@ -55,10 +55,11 @@ inline int run_evaluate(const EvaluateSettings& s) {
   use_threads(s.threads);
   // conv/linear GEMMs in bf16 for the whole run when asked (training, validation, test pass).
   const ember::PrecisionGuard precision(ember::parse_precision(s.precision, "mnist"));
-  Net<float> net;
-  const auto metadata = ember::io::load_model(net, s.model_path, architecture_name(s.model));
+  const std::string variant = s.model.empty() ? model_variant_of(s.model_path) : s.model;
+  auto net = make_model(variant);
+  const auto metadata = ember::io::load_model(*net, s.model_path, architecture_name(variant));
   const ember::data::Dataset test = load_test_set(s.data_dir, s.limit);
-  evaluate_and_report(net, test, s.model_path, metadata, s.out_dir, s.batch_size, s.data_dir);
+  evaluate_and_report(*net, test, s.model_path, metadata, s.out_dir, s.batch_size, s.data_dir);
   return 0;
 }
 

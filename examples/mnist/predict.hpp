@@ -33,8 +33,10 @@ inline std::vector<std::pair<int, double>> top3(const ember::Tensor<float>& prob
 }
 
 inline int run_predict(const PredictSettings& s) {
-  Net<float> net;
-  ember::io::load_model(net, s.model_path, architecture_name(s.arch));
+  const std::string variant = s.arch.empty() ? model_variant_of(s.model_path) : s.arch;
+  auto model = make_model(variant);
+  ember::io::load_model(*model, s.model_path, architecture_name(variant));
+  ember::nn::Module<float>& net = *model;
   net.eval();
   ember::NoGradGuard no_grad;
   const ember::PrecisionGuard precision(ember::parse_precision(s.precision, "mnist"));

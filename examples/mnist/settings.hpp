@@ -8,12 +8,15 @@
 
 namespace mnist {
 
+// The --model variants (model.hpp's make_model builds them).
+inline const std::vector<std::string> kModelVariants = {"reference", "bn"};
+
 struct TrainSettings {
   std::string data_dir = "data/mnist", out_dir = "runs/mnist", optimizer = "adamw", scheduler = "onecycle",
               model = "reference", precision = "float32";
   long epochs = 6, batch_size = 64, seed = 1, threads = 0, val_size = 5000, limit = 0, checkpoint_every = 0,
        interrupt_after = 0, poison_batch = 0;
-  double lr = 0, momentum = 0.9, weight_decay = 0, gamma = 0.7;  // lr, weight_decay: cli.hpp's finish_train_settings
+  double lr = 0, momentum = 0.9, weight_decay = 0, gamma = 0.7, label_smoothing = 0;  // lr, weight_decay: cli.hpp's finish_train_settings
   bool augment = true, resume = false;
 };
 
@@ -22,7 +25,8 @@ inline std::string resume_key(const TrainSettings& s) {
   return "model=" + s.model + " optimizer=" + s.optimizer + " batch-size=" + std::to_string(s.batch_size) +
          " seed=" + std::to_string(s.seed) + " val-size=" + std::to_string(s.val_size) +
          " limit=" + std::to_string(s.limit) + " scheduler=" + s.scheduler + " augment=" + (s.augment ? "1" : "0") +
-         (s.precision == "float32" ? "" : " precision=" + s.precision);  // absent in float32: older checkpoints resume
+         (s.precision == "float32" ? "" : " precision=" + s.precision) +  // absent in float32: older checkpoints resume
+         (s.label_smoothing == 0 ? "" : " label-smoothing=" + std::to_string(s.label_smoothing));
 }
 
 // The command line that repeats this training run (recorded in the model file, shown in the
@@ -34,6 +38,7 @@ inline std::string train_command(const TrainSettings& s) {
   if (s.optimizer == "sgd") c << " --momentum " << s.momentum;
   c << " --weight-decay " << s.weight_decay << " --seed " << s.seed << " --val-size " << s.val_size;
   if (s.limit > 0) c << " --limit " << s.limit;
+  if (s.label_smoothing != 0) c << " --label-smoothing " << s.label_smoothing;
   c << (s.augment ? " --augment" : " --no-augment");
   if (s.precision != "float32") c << " --precision " << s.precision;
   if (s.threads > 0) c << " --threads " << s.threads;
@@ -44,14 +49,14 @@ inline std::string train_command(const TrainSettings& s) {
 
 struct EvaluateSettings {
   std::string data_dir = "data/mnist", model_path = "runs/mnist/model.safetensors", out_dir = "runs/mnist",
-              model = "reference", precision = "float32";
+              model, precision = "float32";  // model: "" = the variant the file records
   long batch_size = 1000, threads = 0, limit = 0;
 };
 
 // ---- predict -----------------------------------------------------------------------------
 
 struct PredictSettings {
-  std::string model_path = "runs/mnist/model.safetensors", arch = "reference", precision = "float32";
+  std::string model_path = "runs/mnist/model.safetensors", arch, precision = "float32";  // arch: "" = the file's
   bool json = false;
   std::vector<std::string> images;
 };

@@ -36,7 +36,7 @@ struct TestRun {
   }
 };
 
-inline TestRun run_test_set(Net<float>& net, const ember::data::Dataset& test, long batch_size) {
+inline TestRun run_test_set(ember::nn::Module<float>& net, const ember::data::Dataset& test, long batch_size) {
   const auto start = std::chrono::steady_clock::now();
   TestRun run;
   run.images = test;

@@ -44,7 +44,7 @@ class TrainingDiverged : public std::runtime_error {
 
 // What is not finite after a backward pass: "the loss (nan)", "the gradient of fc1.weight", or
 // nothing.
-inline std::string non_finite_part(float loss, Net<float>& net) {
+inline std::string non_finite_part(float loss, ember::nn::Module<float>& net) {
   if (!std::isfinite(loss)) return "the loss (" + std::string(std::isnan(loss) ? "nan" : "inf") + ")";
   for (auto& [name, p] : net.named_parameters())
     if (p.grad().defined() && !p.grad().eigen().allFinite()) return "the gradient of " + name;
@@ -56,7 +56,7 @@ struct EvalResult {
 };
 
 // Mean loss and accuracy over a dataset, in eval mode, without a graph.
-inline EvalResult evaluate_dataset(Net<float>& net, const ember::data::Dataset& ds, long batch_size) {
+inline EvalResult evaluate_dataset(ember::nn::Module<float>& net, const ember::data::Dataset& ds, long batch_size) {
   if (ds.size() == 0) return {};
   const TestRun run = run_test_set(net, ds, batch_size);
   return {run.loss, static_cast<double>(run.correct()) / static_cast<double>(run.size())};
@@ -83,7 +83,8 @@ inline int run_train(const TrainSettings& s) {
 
   ember::Generator model_gen(static_cast<std::uint64_t>(s.seed) * 3 + 2);
   ember::Generator data_gen(static_cast<std::uint64_t>(s.seed) * 3 + 3);
-  Net<float> net(model_gen);
+  auto model = make_model(s.model, model_gen);
+  ember::nn::Module<float>& net = *model;
   ember::data::DataLoaderOptions loader_options;
   loader_options.batch_size = s.batch_size;
   loader_options.augment = s.augment;
@@ -132,7 +133,7 @@ inline int run_train(const TrainSettings& s) {
       auto batch = loader.batch(state.batch);
       if (batches_this_run == s.poison_batch) batch.images.data()[0] = std::numeric_limits<float>::quiet_NaN();
       auto logits = net(batch.images);
-      auto loss = ember::cross_entropy(logits, batch.labels);
+      auto loss = ember::cross_entropy(logits, batch.labels, ember::Reduction::Mean, s.label_smoothing);
       state.optimizer->zero_grad();
       loss.backward();
       // A non-finite loss or gradient would spread into every weight at the step: stop before
@@ -180,11 +181,11 @@ inline int run_train(const TrainSettings& s) {
     return 130;
   }
   std::signal(SIGINT, SIG_DFL);
-  Net<float> best;
-  const auto metadata = ember::io::load_model(best, model_path, architecture_name(s.model));
+  auto best = make_model(s.model);
+  const auto metadata = ember::io::load_model(*best, model_path, architecture_name(s.model));
   std::cout << "testing the " << (validating ? "best" : "last epoch's") << " model on the " << test_set.size()
             << " test images\n";
-  evaluate_and_report(best, test_set, model_path, metadata, s.out_dir, 1000, s.data_dir);
+  evaluate_and_report(*best, test_set, model_path, metadata, s.out_dir, 1000, s.data_dir);
   return 0;
 }
 

@@ -53,7 +53,7 @@ class TrainingState {
   ember::Generator::State model_rng{}, data_epoch_start{};
   std::unique_ptr<ember::optim::Optimizer<float>> optimizer;
 
-  TrainingState(const TrainSettings& s, Net<float>& net, ember::index_t batches_per_epoch)
+  TrainingState(const TrainSettings& s, ember::nn::Module<float>& net, ember::index_t batches_per_epoch)
       : settings_(s), net_(net), batches_per_epoch_(batches_per_epoch) {
     make_optimizer();
     make_scheduler();
@@ -186,7 +186,7 @@ class TrainingState {
   }
 
   const TrainSettings& settings_;
-  Net<float>& net_;
+  ember::nn::Module<float>& net_;
   ember::index_t batches_per_epoch_;
   std::unique_ptr<ember::optim::LRScheduler<float>> scheduler_;
   bool per_batch_ = false;

@@ -5,7 +5,11 @@ usage: interop_pytorch.py INTEROP_TOOL SCRATCH_DIR
 
 INTEROP_TOOL is the built tests/io/interop_tool.cpp; SCRATCH_DIR is created if needed.
 
-1. ember -> PyTorch: `INTEROP_TOOL export SCRATCH_DIR` saves mnist::Net<float> with
+Both of the example's networks are checked: the reference CNN and BnNet (whose BatchNorm
+weights, biases and running statistics are moved away from their initial values on both sides;
+PyTorch's num_batches_tracked is int64 in its file).
+
+1. ember -> PyTorch: `INTEROP_TOOL export SCRATCH_DIR VARIANT` saves the network with
    save_model, a fixed input batch and ember's logits. This script parses the model file
    with numpy (no `safetensors` package), loads it with load_state_dict(strict=True) into
    PyTorch's MNIST example network, and compares PyTorch's eval-mode logits with ember's.
@@ -42,7 +46,9 @@ SAFETENSORS_DTYPES = {dtype: name for name, dtype in NUMPY_DTYPES.items()}
 
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures"))
-from reference_net import Net  # noqa: E402  (the network of make_fixtures.py too)
+from reference_net import NETWORKS  # noqa: E402  (the networks of make_fixtures.py too)
+
+ARCHITECTURES = {"reference": "mnist::Net", "bn": "mnist::BnNet"}
 
 
 # ---------------------------------------------------------------------------------------
@@ -83,7 +89,8 @@ def read_safetensors(path):
 
 def write_safetensors(path, tensors, metadata=None):
     """Writes {name: ndarray} as Hugging Face's safetensors writer lays it out."""
-    arrays = {name: np.ascontiguousarray(a, dtype=a.dtype.newbyteorder("<")) for name, a in tensors.items()}
+    # (not np.ascontiguousarray: it turns a 0-d counter into shape (1,))
+    arrays = {name: np.asarray(a).astype(a.dtype.newbyteorder("<"), order="C") for name, a in tensors.items()}
     order = sorted(arrays, key=lambda name: (-arrays[name].dtype.itemsize, name))
     header = {"__metadata__": metadata} if metadata else {}
     offset = 0
@@ -109,8 +116,8 @@ def write_safetensors(path, tensors, metadata=None):
 
 def reference_logits(net, inputs):
     """Eval-mode logits in float64 from the float32 weights and inputs."""
-    net64 = Net().double()
-    net64.load_state_dict({k: v.double() for k, v in net.state_dict().items()})
+    net64 = type(net)().double()
+    net64.load_state_dict({k: v.double() if v.is_floating_point() else v for k, v in net.state_dict().items()})
     net64.eval()
     with torch.no_grad():
         return net64(torch.from_numpy(inputs.astype(np.float64))).numpy()
@@ -127,14 +134,14 @@ def run_tool(tool, *args):
     return result.returncode
 
 
-def ember_to_pytorch(tool, scratch):
-    if run_tool(tool, "export", scratch) != 0:
+def ember_to_pytorch(tool, scratch, variant):
+    if run_tool(tool, "export", scratch, variant) != 0:
         print("FAIL: interop_tool export failed")
         return False
     weights, metadata = read_safetensors(os.path.join(scratch, "model.safetensors"))
     with open(os.path.join(scratch, "model.safetensors"), "rb") as f:
         (n,) = struct.unpack("<Q", f.read(8))
-    expected_metadata = {"format": "ember-model", "format_version": "1", "architecture": "mnist::Net"}
+    expected_metadata = {"format": "ember-model", "format_version": "1", "architecture": ARCHITECTURES[variant]}
     problems = []
     if (8 + n) % 8 != 0:
         problems.append(f"data section starts at byte {8 + n}, not 8-byte aligned")
@@ -143,13 +150,18 @@ def ember_to_pytorch(tool, scratch):
             problems.append(f"metadata {key} = {metadata.get(key)!r}, expected {value!r}")
     if "ember_version" not in metadata:
         problems.append("metadata ember_version missing")
-    net = Net()
+    net = NETWORKS[variant]()
     state = net.state_dict()
-    if list(weights) != list(state):
-        problems.append(f"tensor names {list(weights)} differ from PyTorch's {list(state)}")
+    # ember writes the parameters in PyTorch's order, then the buffers (PyTorch's state_dict
+    # interleaves them per module; load_state_dict goes by name)
+    parameters = [name for name, _ in net.named_parameters()]
+    buffers = [name for name, _ in net.named_buffers()]
+    if list(weights) != parameters + buffers:
+        problems.append(f"tensor names {list(weights)} differ from PyTorch's {parameters + buffers}")
     if problems:
         print("FAIL: " + "; ".join(problems))
         return False
+    # load_state_dict copies into PyTorch's own tensors: ember's float num_batches_tracked lands in int64
     net.load_state_dict({name: torch.from_numpy(a) for name, a in weights.items()}, strict=True)
     inputs = read_safetensors(os.path.join(scratch, "input.safetensors"))[0]["input"]
     ember_logits = read_safetensors(os.path.join(scratch, "logits.safetensors"))[0]["logits"]
@@ -161,15 +173,31 @@ def ember_to_pytorch(tool, scratch):
     torch_error = relative_error(torch_logits, reference)
     ok = ember_logits.shape == reference.shape and error <= TOLERANCE
     print(
-        f"{'OK' if ok else 'FAIL'}: ember -> PyTorch: {ember_logits.shape} logits, relative error of ember's "
+        f"{'OK' if ok else 'FAIL'}: {variant}: ember -> PyTorch: {ember_logits.shape} logits, relative error of ember's "
         f"float32 logits {error:.2e} (PyTorch float32: {torch_error:.2e}; tolerance {TOLERANCE:.0e})"
     )
     return ok
 
 
-def pytorch_to_ember(tool, scratch):
+def move_batch_norm_state(net):
+    """BatchNorm layers as after training: affine away from (1, 0), running statistics moved."""
+    generator = torch.Generator().manual_seed(5)
+    with torch.no_grad():
+        for name, p in net.named_parameters():
+            if name.startswith("bn"):
+                p.copy_(torch.rand(p.shape, generator=generator) * (1.0 if "weight" in name else 0.6)
+                        + (0.5 if "weight" in name else -0.3))
+        net.train()
+        for _ in range(3):
+            net(torch.randn((8, 1, 28, 28), generator=generator) * 0.8 + 0.2)
+    net.eval()
+
+
+def pytorch_to_ember(tool, scratch, variant):
     torch.manual_seed(1234)
-    net = Net()  # PyTorch's own initialisation, different weights from ember's export
+    net = NETWORKS[variant]()  # PyTorch's own initialisation, different weights from ember's export
+    if variant == "bn":
+        move_batch_norm_state(net)  # num_batches_tracked is int64 in the file, as PyTorch keeps it
     model_path = os.path.join(scratch, "model_torch.safetensors")
     input_path = os.path.join(scratch, "input_torch.safetensors")
     logits_path = os.path.join(scratch, "logits_torch.safetensors")
@@ -182,13 +210,13 @@ def pytorch_to_ember(tool, scratch):
     reference = reference_logits(net, inputs)
     write_safetensors(input_path, {"input": inputs})
     write_safetensors(logits_path, {"logits": reference})
-    status = run_tool(tool, "check", model_path, input_path, logits_path)
-    print(f"{'OK' if status == 0 else 'FAIL'}: PyTorch -> ember: interop_tool check exited {status}")
+    status = run_tool(tool, "check", model_path, input_path, logits_path, variant)
+    print(f"{'OK' if status == 0 else 'FAIL'}: {variant}: PyTorch -> ember: interop_tool check exited {status}")
     # The check must be able to fail: move one logit by 1e-4 of the scale.
     perturbed = reference.copy()
     perturbed[2, 3] += 1e-4 * np.max(np.abs(reference))
     write_safetensors(bad_logits_path, {"logits": perturbed})
-    bad_status = run_tool(tool, "check", model_path, input_path, bad_logits_path)
+    bad_status = run_tool(tool, "check", model_path, input_path, bad_logits_path, variant)
     print(f"{'OK' if bad_status == 1 else 'FAIL'}: a perturbed reference is rejected (exit {bad_status}, expected 1)")
     return status == 0 and bad_status == 1
 
@@ -200,7 +228,9 @@ def main(argv):
     tool, scratch = os.path.abspath(argv[1]), os.path.abspath(argv[2])
     os.makedirs(scratch, exist_ok=True)
     torch.set_num_threads(1)
-    results = [ember_to_pytorch(tool, scratch), pytorch_to_ember(tool, scratch)]
+    results = []
+    for variant in NETWORKS:
+        results += [ember_to_pytorch(tool, scratch, variant), pytorch_to_ember(tool, scratch, variant)]
     return 0 if all(results) else 1
 
 

@@ -36,7 +36,8 @@ inline constexpr const char* kCheckpointFormat = "ember-checkpoint";
 // reads the files of all earlier format versions (docs/formats.md).
 inline constexpr int kFormatVersion = 1;
 
-// The module's tensors as a state dict: parameters, then buffers, with dotted names.
+// The module's tensors as a state dict: parameters, then buffers, with dotted names. (PyTorch's
+// state_dict() interleaves them module by module; loading goes by name on both sides.)
 template <class T>
 std::vector<std::pair<std::string, Tensor<T>>> module_tensors(const nn::Module<T>& model) {
   auto tensors = model.named_parameters();
