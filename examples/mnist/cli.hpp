@@ -11,6 +11,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "class_names.hpp"
 #include "settings.hpp"
 #include "usage_error.hpp"
 
@@ -62,6 +63,13 @@ inline CLI::Validator number_in(double min, double max) {
         return ok ? std::string() : "expects " + expected + ", got '" + value + "'";
       },
       expected.str());
+}
+
+// A validator for --class-names: the list splits into names that class_names_problem accepts.
+inline CLI::Validator class_name_list() {
+  return CLI::Validator(
+      [](std::string& value) -> std::string { return class_names_problem(split_class_names(value)); },
+      "NAME,NAME,...");
 }
 
 // Options that every command has.
@@ -118,6 +126,11 @@ inline void add_train_options(CLI::App& app, TrainSettings& s) {
                       ->disable_flag_override();
   app.add_flag("--no-augment", "train on the images as they are")->excludes(augment)->disable_flag_override();
   app.add_flag("--resume", s.resume, "continue from OUT/checkpoint.safetensors")->disable_flag_override();
+  // The list is kept as text here and split in finish_train_settings; the file is read by train.
+  auto* names = app.add_option("--class-names", "names of the classes 0..9, comma-separated (default: the digits)")
+                    ->check(class_name_list());
+  app.add_option("--class-names-file", s.class_names_file, "the class names in a file, one a line")
+      ->excludes(names);
   app.add_option("--checkpoint-every", s.checkpoint_every, "also checkpoint every N batches within an epoch (0: at epoch ends only)")
       ->check(integer_in(0, 1000000000))
       ->capture_default_str();
@@ -132,6 +145,7 @@ inline void finish_train_settings(const CLI::App& app, TrainSettings& s) {
   if (app.count("--lr") == 0) s.lr = s.optimizer == "adadelta" ? 1.0 : s.optimizer == "sgd" ? 0.01 : 3e-3;
   if (app.count("--weight-decay") == 0) s.weight_decay = s.optimizer == "adamw" ? 0.01 : 0.0;
   s.augment = app.count("--no-augment") == 0;
+  if (app.count("--class-names") > 0) s.class_names = split_class_names(app.get_option("--class-names")->as<std::string>());
 }
 
 inline void add_evaluate_options(CLI::App& app, EvaluateSettings& s) {

@@ -16,6 +16,7 @@ void evaluate_and_report(ember::nn::Module<float>& net, const ember::data::Datas
   ReportContext ctx;
   ctx.model_path = model_path;
   ctx.model_metadata = metadata;
+  ctx.classes = class_names_of(metadata, model_path);
   ctx.parameters = net.num_parameters();
   ctx.history = history_next_to(model_path);
   ctx.evaluation_settings = {{"test data", data_dir}, {"evaluation batch size", std::to_string(batch_size)}};

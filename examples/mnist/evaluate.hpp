@@ -12,6 +12,7 @@
 #include <ember/ember.hpp>
 #include <ember/data.hpp>
 
+#include "classes.hpp"
 #include "history.hpp"
 #include "model.hpp"
 #include "report.hpp"
@@ -58,6 +59,7 @@ inline int run_evaluate(const EvaluateSettings& s) {
   const std::string variant = s.model.empty() ? model_variant_of(s.model_path) : s.model;
   auto net = make_model(variant);
   const auto metadata = ember::io::load_model(*net, s.model_path, architecture_name(variant));
+  class_names_of(metadata, s.model_path);  // bad names in the file: stop before the test pass
   const ember::data::Dataset test = load_test_set(s.data_dir, s.limit);
   evaluate_and_report(*net, test, s.model_path, metadata, s.out_dir, s.batch_size, s.data_dir);
   return 0;

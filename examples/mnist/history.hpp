@@ -12,6 +12,7 @@
 
 #include <ember/ember.hpp>
 
+#include "classes.hpp"
 #include "settings.hpp"
 
 namespace mnist {
@@ -138,6 +139,7 @@ inline ember::io::Metadata run_metadata(const TrainSettings& s, const EpochRecor
   ember::io::Metadata m{
       {"settings", resume_key(s)}, {"train_command", train_command(s)}, {"epoch", std::to_string(r.epoch)}};
   if (r.validated()) m.emplace("val_accuracy", std::to_string(r.val_accuracy));
+  if (!s.class_names.empty()) m.emplace(kClassNamesKey, class_names_metadata(s.class_names));  // classes.hpp
   return m;
 }
 

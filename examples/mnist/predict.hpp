@@ -3,6 +3,9 @@
 // Each image is turned into an MNIST-like input (ember::data::to_mnist: grayscale, light ink on
 // dark, cropped, scaled into 20x20, centred by centre of mass in 28x28). An unreadable image
 // gives one line on stderr and the others are still processed; the exit code is then 1.
+//
+// A model trained with class names (classes.hpp) answers with the names, in JSON as
+// "class" (the index) and "name"; an MNIST model keeps "digit" (the index) and its old output.
 
 #include <algorithm>
 #include <cstdio>
@@ -15,6 +18,7 @@
 #include <ember/ember.hpp>
 #include <ember/image.hpp>
 
+#include "classes.hpp"
 #include "history.hpp"
 #include "model.hpp"
 #include "settings.hpp"
@@ -22,7 +26,7 @@
 
 namespace mnist {
 
-// The three most likely digits, best first, with their probabilities.
+// The three most likely classes, best first, with their probabilities.
 inline std::vector<std::pair<int, double>> top3(const ember::Tensor<float>& probs) {
   std::vector<int> order(10);
   std::iota(order.begin(), order.end(), 0);
@@ -35,7 +39,8 @@ inline std::vector<std::pair<int, double>> top3(const ember::Tensor<float>& prob
 inline int run_predict(const PredictSettings& s) {
   const std::string variant = s.arch.empty() ? model_variant_of(s.model_path) : s.arch;
   auto model = make_model(variant);
-  ember::io::load_model(*model, s.model_path, architecture_name(variant));
+  const ClassNames classes =
+      class_names_of(ember::io::load_model(*model, s.model_path, architecture_name(variant)), s.model_path);
   ember::nn::Module<float>& net = *model;
   net.eval();
   ember::NoGradGuard no_grad;
@@ -47,15 +52,20 @@ inline int run_predict(const PredictSettings& s) {
       auto probs = ember::softmax(net(ember::data::to_input(digit)), 1);
       auto best = top3(probs);
       std::ostringstream line;
+      // {"digit": 7} for MNIST; {"class": 3, "name": "ring"} with class names.
+      auto json_class = [&](int c) {
+        if (!classes.named()) return "\"digit\": " + std::to_string(c);
+        return "\"class\": " + std::to_string(c) + ", \"name\": " + ember::io::json::quote(classes.name(c));
+      };
       if (s.json) {
-        line << "{\"image\": " << ember::io::json::quote(path) << ", \"digit\": " << best[0].first << ", \"top3\": [";
+        line << "{\"image\": " << ember::io::json::quote(path) << ", " << json_class(best[0].first) << ", \"top3\": [";
         for (std::size_t i = 0; i < best.size(); ++i)
-          line << (i ? ", " : "") << "{\"digit\": " << best[i].first << ", \"probability\": " << best[i].second << "}";
+          line << (i ? ", " : "") << "{" << json_class(best[i].first) << ", \"probability\": " << best[i].second << "}";
         line << "]}";
       } else {
-        line << path << ": " << best[0].first << "  (";
+        line << path << ": " << classes.name(best[0].first) << "  (";
         for (std::size_t i = 0; i < best.size(); ++i)
-          line << (i ? ", " : "") << best[i].first << ": " << format_percent(best[i].second);
+          line << (i ? ", " : "") << classes.name(best[i].first) << ": " << format_percent(best[i].second);
         line << ")";
       }
       std::cout << line.str() << std::endl;

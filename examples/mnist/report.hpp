@@ -6,13 +6,16 @@
 //   report/report.html                  everything below on one page
 //   report/loss.svg, accuracy.svg       train/validation curves per epoch (from history.csv)
 //   report/confusion_matrix.svg         counts, rows true, columns predicted
-//   report/roc.svg, roc_zoom.svg        one-vs-rest ROC of each digit, micro/macro averages;
+//   report/roc.svg, roc_zoom.svg        one-vs-rest ROC of each class, micro/macro averages;
 //                                       the whole square and its top-left corner
 //   report/samples.png                  the first test images with true and predicted label
 //   report/confident_mistakes.png       the wrong predictions the model was surest of
 //   report/metrics.json                 accuracy, loss, per-class scores, AUCs, confusion matrix
 //
 // metrics.json holds no timings, so that two runs with the same seed give identical files.
+//
+// The classes are named as classes.hpp says: "digit 7" for an MNIST model, the class names
+// (and the word "class") for a model trained with --class-names.
 
 #include <algorithm>
 #include <chrono>
@@ -28,6 +31,7 @@
 #include <ember/viz.hpp>
 #include <ember/metrics.hpp>
 
+#include "classes.hpp"
 #include "history.hpp"
 #include "test_run.hpp"
 
@@ -40,6 +44,7 @@ struct ReportContext {
   ember::index_t parameters = 0;
   std::vector<EpochRecord> history;  // empty when no history.csv was found
   std::vector<std::pair<std::string, std::string>> evaluation_settings;
+  ClassNames classes;  // from the model file's metadata (class_names_of)
 };
 
 // Every metric of the test pass, computed once for the files and the page.
@@ -107,6 +112,7 @@ inline json::Value metrics_json(const TestRun& run, const TestMetrics& t, const 
   for (int c = 0; c < kClasses; ++c) {
     const auto k = static_cast<std::size_t>(c);
     per_class.push_back(json::Value::Object{{"class", c},
+                                            {"name", ctx.classes.name(c)},
                                             {"precision", t.scores.precision[k]},
                                             {"recall", t.scores.recall[k]},
                                             {"f1", t.scores.f1[k]},
@@ -126,6 +132,7 @@ inline json::Value metrics_json(const TestRun& run, const TestMetrics& t, const 
       {"architecture", metadata_or(ctx.model_metadata, "architecture", "unknown")},
       {"parameters", static_cast<std::int64_t>(ctx.parameters)},
       {"test_images", static_cast<std::int64_t>(run.size())},
+      {"class_names", json::Value::Array(ctx.classes.names().begin(), ctx.classes.names().end())},
       {"correct", static_cast<std::int64_t>(run.correct())},
       {"accuracy", t.accuracy},
       {"loss", run.loss},
@@ -139,9 +146,10 @@ inline json::Value metrics_json(const TestRun& run, const TestMetrics& t, const 
       {"confusion_matrix", std::move(matrix)}};
 }
 
-inline std::vector<std::string> digit_names() {
+// The classes' names cut to `columns` characters, for the confusion matrix's axes.
+inline std::vector<std::string> axis_names(const ClassNames& classes, std::size_t columns) {
   std::vector<std::string> names;
-  for (int c = 0; c < kClasses; ++c) names.push_back(std::to_string(c));
+  for (const std::string& name : classes.names()) names.push_back(shortened(name, columns));
   return names;
 }
 
@@ -168,24 +176,35 @@ inline std::string accuracy_chart(const std::vector<EpochRecord>& history) {
                                 epoch_series(history, 100, &EpochRecord::train_accuracy, &EpochRecord::val_accuracy));
 }
 
-inline std::string confusion_chart(const TestMetrics& t) {
-  return ember::viz::heatmap("Confusion matrix (test set)", t.confusion.counts, kClasses, kClasses, digit_names(),
-                             digit_names());
+inline std::string confusion_chart(const TestMetrics& t, const ClassNames& classes) {
+  ember::viz::HeatmapOptions options;
+  if (classes.named()) options.cell_size = 60;  // about 9 characters under each column
+  return ember::viz::heatmap("Confusion matrix (test set)", t.confusion.counts, kClasses, kClasses,
+                             axis_names(classes, 12), axis_names(classes, 9), options);
 }
 
 // The whole ROC square, or its top-left corner, where a good model's curves differ.
-inline std::string roc_chart(const TestMetrics& t, bool zoomed) {
+inline std::string roc_chart(const TestMetrics& t, const ClassNames& classes, bool zoomed) {
   std::vector<std::string> names;
-  for (int c = 0; c < kClasses; ++c) names.push_back("digit " + std::to_string(c));
-  if (!zoomed) return ember::viz::roc_plot("ROC curves, one digit vs the rest (test set)", t.roc, names);
+  for (int c = 0; c < kClasses; ++c) names.push_back(classes.named() ? classes.name(c) : "digit " + std::to_string(c));
+  if (!zoomed)
+    return ember::viz::roc_plot("ROC curves, one " + classes.noun() + " vs the rest (test set)", t.roc, names);
   return ember::viz::roc_plot("ROC curves, top-left corner: false positive rate up to 5%", t.roc, names, {},
                               ember::viz::RocView{0.05, 0.9});
 }
 
-inline ember::viz::GridImage grid_image(const TestRun& run, std::size_t i) {
+// A grid caption with class names: two lines, "true NAME" and "pred NAME", each name cut to 10
+// characters so that a tile stays about as wide as its image. MNIST keeps "true 7 / pred 1".
+inline std::string grid_caption(const TestRun& run, std::size_t i, const ClassNames& classes) {
+  if (!classes.named()) return {};
+  return "true " + shortened(classes.name(run.labels[i]), 10) + "\npred " +
+         shortened(classes.name(run.predicted[i]), 10);
+}
+
+inline ember::viz::GridImage grid_image(const TestRun& run, std::size_t i, const ClassNames& classes) {
   const std::uint8_t* pixels = run.images.image(static_cast<ember::index_t>(i));
   return {std::vector<std::uint8_t>(pixels, pixels + 28 * 28), static_cast<int>(run.labels[i]),
-          static_cast<int>(run.predicted[i])};
+          static_cast<int>(run.predicted[i]), grid_caption(run, i, classes)};
 }
 
 // The first `count` test images in order (a fair sample, mostly right), then up to
@@ -210,10 +229,25 @@ inline std::vector<std::size_t> confident_mistakes(const TestRun& run, std::size
   return wrong;
 }
 
-inline std::vector<unsigned char> grid_png(const TestRun& run, const std::vector<std::size_t>& indices) {
+inline std::vector<unsigned char> grid_png(const TestRun& run, const std::vector<std::size_t>& indices,
+                                           const ClassNames& classes) {
   std::vector<ember::viz::GridImage> images;
-  for (std::size_t i : indices) images.push_back(grid_image(run, i));
+  for (std::size_t i : indices) images.push_back(grid_image(run, i, classes));
   return ember::viz::image_grid_png(images);
+}
+
+// The grid's alt text: what it shows and, with class names, every caption (image i: true /
+// predicted), so that the page says in words what the picture says in pixels.
+inline std::string grid_alt(const std::string& what, const TestRun& run, const std::vector<std::size_t>& indices,
+                            const ClassNames& classes) {
+  if (!classes.named()) return what;
+  std::string alt = what + ":";
+  for (std::size_t k = 0; k < indices.size(); ++k) {
+    const std::size_t i = indices[k];
+    alt += (k ? "; " : " ") + std::string("image ") + std::to_string(i) + " true " + classes.name(run.labels[i]) +
+           " / pred " + classes.name(run.predicted[i]);
+  }
+  return alt;
 }
 
 inline void write_bytes(const std::string& path, const std::vector<unsigned char>& bytes) {
@@ -272,12 +306,12 @@ inline ember::viz::Section training_section(const ReportContext& ctx, std::strin
   return s;
 }
 
-inline ember::viz::Section metrics_section(const TestMetrics& t) {
+inline ember::viz::Section metrics_section(const TestMetrics& t, const ClassNames& classes) {
   ember::viz::Section s{"Per-class metrics (test set)"};
   std::vector<std::vector<std::string>> rows;
   for (int c = 0; c < kClasses; ++c) {
     const auto k = static_cast<std::size_t>(c);
-    rows.push_back({std::to_string(c), fixed(t.scores.precision[k], 4), fixed(t.scores.recall[k], 4),
+    rows.push_back({classes.name(c), fixed(t.scores.precision[k], 4), fixed(t.scores.recall[k], 4),
                     fixed(t.scores.f1[k], 4), std::to_string(t.scores.support[k]),
                     optional_fixed(t.roc.per_class_auc[k], 5)});
   }
@@ -287,23 +321,24 @@ inline ember::viz::Section metrics_section(const TestMetrics& t) {
   rows.push_back({"weighted avg", fixed(t.scores.weighted.precision, 4), fixed(t.scores.weighted.recall, 4),
                   fixed(t.scores.weighted.f1, 4), std::to_string(total), ""});
   rows.push_back({"micro avg", "", "", "", "", optional_fixed(t.roc.micro_auc, 5)});
-  s.add_table({"digit", "precision", "recall", "F1", "support", "ROC AUC"}, std::move(rows));
-  s.add_text("ROC AUC: one digit against the other nine, from the predicted probability of that digit. "
-             "Micro average: one curve over all (image, digit) pairs.");
+  const std::string noun = classes.noun();
+  s.add_table({noun, "precision", "recall", "F1", "support", "ROC AUC"}, std::move(rows));
+  s.add_text("ROC AUC: one " + noun + " against the other nine, from the predicted probability of that " + noun +
+             ". Micro average: one curve over all (image, " + noun + ") pairs.");
   return s;
 }
 
 inline ember::viz::Section mistakes_section(const TestRun& run, const std::vector<std::size_t>& mistakes,
-                                           std::vector<unsigned char> png) {
+                                           std::vector<unsigned char> png, const ClassNames& classes) {
   ember::viz::Section s{"Most confident mistakes"};
   if (mistakes.empty()) {
     s.add_text("The model classified every test image correctly.");
     return s;
   }
-  s.add_png(std::move(png), "the most confident wrong predictions");
+  s.add_png(std::move(png), grid_alt("the most confident wrong predictions", run, mistakes, classes));
   std::vector<std::vector<std::string>> rows;
   for (std::size_t i : mistakes)
-    rows.push_back({std::to_string(i), std::to_string(run.labels[i]), std::to_string(run.predicted[i]),
+    rows.push_back({std::to_string(i), classes.name(run.labels[i]), classes.name(run.predicted[i]),
                     format_percent(run.probability(i, run.predicted[i])),
                     format_percent(run.probability(i, run.labels[i]))});
   s.add_table({"test image", "true", "predicted", "p(predicted)", "p(true)"}, std::move(rows));
@@ -320,10 +355,11 @@ inline std::string write_report(const std::string& dir, const TestRun& run, cons
   const TestMetrics t = compute_metrics(run);
   const auto samples = d::sample_indices(run, 40, 10);
   const auto mistakes = d::confident_mistakes(run, 30);
-  const std::string confusion_svg = d::confusion_chart(t), roc_svg = d::roc_chart(t, false),
-                    roc_zoom_svg = d::roc_chart(t, true);
-  const auto samples_png = d::grid_png(run, samples);
-  auto mistakes_png = mistakes.empty() ? std::vector<unsigned char>{} : d::grid_png(run, mistakes);
+  const ClassNames& classes = ctx.classes;
+  const std::string confusion_svg = d::confusion_chart(t, classes), roc_svg = d::roc_chart(t, classes, false),
+                    roc_zoom_svg = d::roc_chart(t, classes, true);
+  const auto samples_png = d::grid_png(run, samples, classes);
+  auto mistakes_png = mistakes.empty() ? std::vector<unsigned char>{} : d::grid_png(run, mistakes, classes);
 
   ember::io::write_file_atomic(dir + "/metrics.json", d::json::write_pretty(d::metrics_json(run, t, ctx)));
   ember::io::write_file_atomic(dir + "/confusion_matrix.svg", confusion_svg);
@@ -343,18 +379,22 @@ inline std::string write_report(const std::string& dir, const TestRun& run, cons
   }
   std::vector<ember::viz::Section> sections{d::summary_section(run, t, ctx),
                                             d::training_section(ctx, loss_svg, accuracy_svg),
-                                            d::metrics_section(t)};
+                                            d::metrics_section(t, classes)};
   sections.push_back(ember::viz::Section{"Confusion matrix"}.add_svg(confusion_svg).add_text(
-      "Rows: the true digit; columns: the predicted digit; each cell counts test images."));
+      "Rows: the true " + classes.noun() + "; columns: the predicted " + classes.noun() +
+      "; each cell counts test images."));
   sections.push_back(ember::viz::Section{"ROC curves"}.add_svg(roc_svg).add_svg(roc_zoom_svg));
   sections.push_back(ember::viz::Section{"Sample predictions"}
-                         .add_png(samples_png, "the first test images with their predictions")
+                         .add_png(samples_png, d::grid_alt("the first test images with their predictions", run,
+                                                           samples, classes))
                          .add_text("The first " + std::to_string(std::min<std::size_t>(40, run.size())) +
                                    " test images, then the next wrong predictions in test-set order; "
                                    "a red frame marks a wrong prediction."));
-  sections.push_back(d::mistakes_section(run, mistakes, std::move(mistakes_png)));
+  sections.push_back(d::mistakes_section(run, mistakes, std::move(mistakes_png), classes));
   const std::string html_path = dir + "/report.html";
-  ember::io::write_file_atomic(html_path, ember::viz::html_report("MNIST evaluation report", sections));
+  // "MNIST" only for MNIST itself: a model with class names was trained on another data set.
+  const std::string title = classes.named() ? "Evaluation report" : "MNIST evaluation report";
+  ember::io::write_file_atomic(html_path, ember::viz::html_report(title, sections));
   return html_path;
 }
 

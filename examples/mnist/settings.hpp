@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "class_names.hpp"
+
 namespace mnist {
 
 // The --model variants (model.hpp's make_model builds them).
@@ -18,6 +20,10 @@ struct TrainSettings {
        interrupt_after = 0, poison_batch = 0;
   double lr = 0, momentum = 0.9, weight_decay = 0, gamma = 0.7, label_smoothing = 0;  // lr, weight_decay: cli.hpp's finish_train_settings
   bool augment = true, resume = false;
+  // --class-names (checked by the parser), or the names of --class-names-file once train has
+  // read it (class_names_file names it); empty: the classes are the digits 0..9.
+  std::vector<std::string> class_names;
+  std::string class_names_file;
 };
 
 // The settings that must match when resuming (the rest, like --epochs, may change).
@@ -26,7 +32,8 @@ inline std::string resume_key(const TrainSettings& s) {
          " seed=" + std::to_string(s.seed) + " val-size=" + std::to_string(s.val_size) +
          " limit=" + std::to_string(s.limit) + " scheduler=" + s.scheduler + " augment=" + (s.augment ? "1" : "0") +
          (s.precision == "float32" ? "" : " precision=" + s.precision) +  // absent in float32: older checkpoints resume
-         (s.label_smoothing == 0 ? "" : " label-smoothing=" + std::to_string(s.label_smoothing));
+         (s.label_smoothing == 0 ? "" : " label-smoothing=" + std::to_string(s.label_smoothing)) +
+         (s.class_names.empty() ? "" : " class-names=" + join_class_names(s.class_names));  // likewise without names
 }
 
 // The command line that repeats this training run (recorded in the model file, shown in the
@@ -42,6 +49,8 @@ inline std::string train_command(const TrainSettings& s) {
   c << (s.augment ? " --augment" : " --no-augment");
   if (s.precision != "float32") c << " --precision " << s.precision;
   if (s.threads > 0) c << " --threads " << s.threads;
+  // The names themselves, also when they came from a file: they say what the classes are.
+  if (!s.class_names.empty()) c << " --class-names " << shell_word(join_class_names(s.class_names));
   return c.str();
 }
 

@@ -23,6 +23,7 @@
 #include <ember/ember.hpp>
 #include <ember/data.hpp>
 
+#include "classes.hpp"
 #include "evaluate.hpp"
 #include "history.hpp"
 #include "model.hpp"
@@ -62,8 +63,17 @@ inline EvalResult evaluate_dataset(ember::nn::Module<float>& net, const ember::d
   return {run.loss, static_cast<double>(run.correct()) / static_cast<double>(run.size())};
 }
 
-inline int run_train(const TrainSettings& s) {
+// The settings with the names of --class-names-file read into class_names (so that the model
+// file, the resume key and the training command record the names, wherever they came from).
+inline TrainSettings with_class_names(const TrainSettings& given) {
+  TrainSettings s = given;
+  s.class_names = train_class_names(given);
+  return s;
+}
+
+inline int run_train(const TrainSettings& given) {
   namespace fs = std::filesystem;
+  const TrainSettings s = with_class_names(given);
   use_threads(s.threads);
   // conv/linear GEMMs in bf16 for the whole run when asked (training, validation, test pass).
   const ember::PrecisionGuard precision(ember::parse_precision(s.precision, "mnist"));
@@ -71,7 +81,10 @@ inline int run_train(const TrainSettings& s) {
   const std::string model_path = s.out_dir + "/model.safetensors";
 
   // Data: the split is drawn once from its own generator, so it is the same on resume.
-  ember::data::Dataset full = ember::data::load_mnist(s.data_dir, ember::data::Split::Train);
+  // Any byte is a label here: the class count is read from the labels, and must be the network's.
+  ember::data::Dataset full = ember::data::load_mnist(s.data_dir, ember::data::Split::Train, 256);
+  check_label_classes(full, s.data_dir);
+  check_names_count(s.class_names, given.class_names_file.empty() ? "--class-names" : "--class-names-file " + given.class_names_file);
   if (s.limit > 0 && s.limit < full.size()) full = full.subset(first_indices(s.limit));
   if (s.val_size >= full.size())
     throw UsageError("--val-size " + std::to_string(s.val_size) + " leaves no training images out of " +

@@ -428,6 +428,20 @@ TEST_CASE("load_mnist errors name the file and the directory", "[data][mnist][er
   write_file(tmp.file("train-labels-idx1-ubyte"), idx_bytes({2000}, bad_labels));
   CHECK(load_error(tmp.path, Split::Train) ==
         "load_mnist: " + tmp.file("train-labels-idx1-ubyte") + ": label 10 at index 3 is outside 0..9");
+  // The same labels for a data set of more classes: accepted up to the count asked for.
+  CHECK(ember::data::load_mnist(tmp.path, Split::Train, 11).label(3) == 10);
+  CHECK(ember::data::load_mnist(tmp.path, Split::Train, 256).size() == 2000);
+  bad_labels[3] = 200;
+  write_file(tmp.file("train-labels-idx1-ubyte"), idx_bytes({2000}, bad_labels));
+  try {
+    ember::data::load_mnist(tmp.path, Split::Train, 12);
+    FAIL("no error for label 200 of 12 classes");
+  } catch (const ember::FormatError& e) {
+    CHECK(std::string(e.what()) ==
+          "load_mnist: " + tmp.file("train-labels-idx1-ubyte") + ": label 200 at index 3 is outside 0..11");
+  }
+  CHECK_THROWS_AS(ember::data::load_mnist(tmp.path, Split::Train, 0), ember::ValueError);
+  CHECK_THROWS_AS(ember::data::load_mnist(tmp.path, Split::Train, 257), ember::ValueError);
 
   // Labels of the wrong rank.
   write_file(tmp.file("train-labels-idx1-ubyte"), idx_bytes({2000, 1}, Bytes(2000, 1)));

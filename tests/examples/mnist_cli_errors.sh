@@ -66,6 +66,26 @@ for run in run3 run4; do
   [[ -e "$work/$run" ]] && { echo "FAIL: a failed run left $work/$run behind"; failures=$((failures + 1)); }
 done
 
+# Class names: one line each, and no output folder. The shapes' images with labels of 5 and
+# of 12 classes (raw files win over the .gz): the network has 10 outputs.
+shapes=$(dirname "$data")/shapes
+expect 2 "--class-names excludes --class-names-file" -- "$mnist" train --class-names a,b --class-names-file "$shapes/class-names.txt"
+expect 2 "--class-names: name 2 is empty" -- "$mnist" train --class-names a,,c
+expect 2 "--class-names: 'a' is given twice (name 1 and name 3)" -- "$mnist" train --class-names a,b,a
+printf 'a\n\nb\n' >"$work/names.txt"
+expect 2 "--class-names-file $work/names.txt: line 2 is empty" -- "$mnist" train --class-names-file "$work/names.txt" --data "$shapes" --out "$work/run6"
+expect 1 "nowhere.txt: cannot read the class names file" -- "$mnist" train --class-names-file "$work/nowhere.txt" --data "$shapes" --out "$work/run6"
+expect 2 "--class-names gives 3 names, but the training labels have 10 classes" -- "$mnist" train --class-names a,b,c --data "$shapes" --out "$work/run6"
+for classes in 5 12; do
+  mkdir -p "$work/labels$classes"
+  cp "$shapes"/*.gz "$work/labels$classes/"
+  { printf '\x00\x00\x08\x01\x00\x00\x01\xf4'; for ((i = 0; i < 500; i++)); do printf "\\x$(printf %02x $((i % classes)))"; done; } \
+    >"$work/labels$classes/train-labels-idx1-ubyte"
+done
+expect 1 "the training labels have 5 classes (0..4), but the network has 10 outputs" -- "$mnist" train --data "$work/labels5" --out "$work/run6"
+expect 1 "the training labels have 12 classes (0..11), but the network has 10 outputs" -- "$mnist" train --data "$work/labels12" --out "$work/run6"
+[[ -e "$work/run6" ]] && { echo "FAIL: a failed run left $work/run6 behind"; failures=$((failures + 1)); }
+
 # More threads than cores: capped, with a one-line warning naming the core count.
 "$mnist" train --data "$data" --out "$work/run5" --limit 120 --val-size 20 --epochs 1 --batch-size 50 \
   --threads 1000 >/dev/null 2>"$work/err"
@@ -86,5 +106,5 @@ for cmd in "" train evaluate predict; do
   fi
 done
 
-echo "$((17 - failures)) passed, $failures failed"
+echo "$((25 - failures)) passed, $failures failed"
 [[ $failures -eq 0 ]]

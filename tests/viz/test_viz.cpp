@@ -16,6 +16,7 @@
 #include <zlib.h>
 
 #include <array>
+#include <cstring>
 #include <cctype>
 #include <cmath>
 #include <cstdint>
@@ -445,6 +446,56 @@ TEST_CASE("the 5x7 font draws the glyphs of its table", "[viz]") {
   CHECK(on(6, 5));
   CHECK(ember::viz::text_width("true 7 / pred 1") == 89);
   CHECK(ember::viz::text_width("ab", 2) == 22);
+}
+
+TEST_CASE("the 5x7 font has every printable ASCII character, both cases apart", "[viz]") {
+  namespace d = ember::viz::detail;
+  for (char c = ' '; c <= '~'; ++c) {
+    INFO("character '" << c << "'");
+    CHECK(d::find_glyph(c) != nullptr);
+  }
+  // Upper case has glyphs of its own now ('A' was drawn as 'a').
+  CHECK(std::memcmp(d::find_glyph('A')->rows, d::find_glyph('a')->rows, 7) != 0);
+  // No two characters share a glyph except where they look alike by design: none, so far.
+  for (char a = '!'; a <= '~'; ++a)
+    for (char b = static_cast<char>(a + 1); b <= '~' && b > a; ++b) {
+      INFO("'" << a << "' and '" << b << "'");
+      CHECK(std::memcmp(d::find_glyph(a)->rows, d::find_glyph(b)->rows, 7) != 0);
+    }
+  CHECK(d::find_glyph('\t') == nullptr);  // drawn as '?'
+}
+
+TEST_CASE("text of several lines and UTF-8: widths, heights, centred lines", "[viz]") {
+  using ember::viz::text_height;
+  using ember::viz::text_width;
+  CHECK(text_width("true ring\npred x") == 9 * 6 - 1);  // the widest line
+  CHECK(text_height("one line") == 7);
+  CHECK(text_height("two\nlines", 2) == (9 + 7) * 2);
+  CHECK(text_width("\xc3\xa9t\xc3\xa9") == 3 * 6 - 1);  // "été": three characters, three columns
+  ember::viz::RgbImage img;
+  img.width = 11, img.height = 16;
+  img.rgb.assign(11 * 16 * 3, 0);
+  ember::viz::draw_text(img, 0, 0, "ab\n|", 1, 255, 255, 255);
+  auto on = [&](int x, int y) { return img.rgb[(static_cast<std::size_t>(y) * 11 + x) * 3] == 255; };
+  // '|' is centred under "ab": its column at (11 - 5) / 2 + 2 = 5, on the second line (y 9..15).
+  for (int y = 9; y < 16; ++y) CHECK(on(5, y));
+  CHECK_FALSE(on(2, 12));
+}
+
+TEST_CASE("image_grid draws the caller's captions when given", "[viz]") {
+  std::vector<ember::viz::GridImage> images(2);
+  for (auto& im : images) im.pixels.assign(28 * 28, 0);
+  images[0].caption = "true square\npred square";
+  images[1].caption = "true Ring\npred dots";
+  images[1].predicted = 1;
+  const ember::viz::RgbImage img = ember::viz::render_image_grid(images);
+  // Tiles: max(90, "true square" 11 * 6 - 1 = 65) + 8 = 98 wide; 84 + 6 + (16 + 4) + 8 = 118 high.
+  CHECK(img.width == 2 * 98);
+  CHECK(img.height == 118);
+  int light = 0;
+  for (int y = 97; y < 114; ++y)
+    for (int x = 0; x < 98; ++x) light += img.rgb[(static_cast<std::size_t>(y) * img.width + x) * 3] == 230;
+  CHECK(light > 60);
 }
 
 TEST_CASE("image_grid writes a PNG with captions and red borders on wrong predictions", "[viz]") {

@@ -43,8 +43,10 @@ inline constexpr index_t kMnistRows = 28, kMnistCols = 28, kMnistClasses = 10;
 
 // Loads one split. Throws FormatError naming the file when a file is missing or malformed,
 // when the images are not [N, 28, 28] or the labels not [N] with the same N, or when a label
-// is outside 0..9.
-inline Dataset load_mnist(const std::string& dir, Split split) {
+// is outside 0..classes-1 (0..9 for MNIST; a data set in MNIST's files with other classes can
+// ask for up to 256, every byte, and count its classes itself).
+inline Dataset load_mnist(const std::string& dir, Split split, index_t classes = kMnistClasses) {
+  EMBER_CHECK(classes >= 1 && classes <= 256, ValueError, "load_mnist", "expected 1 to 256 classes, got ", classes);
   const std::string prefix = detail::mnist_prefix(split);
   const std::string images_path = detail::find_mnist_file(dir, prefix + "-images-idx3-ubyte");
   const std::string labels_path = detail::find_mnist_file(dir, prefix + "-labels-idx1-ubyte");
@@ -59,13 +61,13 @@ inline Dataset load_mnist(const std::string& dir, Split split) {
   EMBER_CHECK(labels.dims[0] == images.dims[0], FormatError, "load_mnist", labels_path, ": ", labels.dims[0],
               " labels for ", images.dims[0], " images in ", images_path);
 
-  std::vector<std::int64_t> classes(labels.data.size());
+  std::vector<std::int64_t> label_values(labels.data.size());
   for (std::size_t i = 0; i < labels.data.size(); ++i) {
-    EMBER_CHECK(labels.data[i] < kMnistClasses, FormatError, "load_mnist", labels_path, ": label ",
-                int(labels.data[i]), " at index ", i, " is outside 0..9");
-    classes[i] = labels.data[i];
+    EMBER_CHECK(labels.data[i] < classes, FormatError, "load_mnist", labels_path, ": label ", int(labels.data[i]),
+                " at index ", i, " is outside 0..", classes - 1);
+    label_values[i] = labels.data[i];
   }
-  return Dataset(std::move(images.data), std::move(classes), kMnistRows, kMnistCols);
+  return Dataset(std::move(images.data), std::move(label_values), kMnistRows, kMnistCols);
 }
 
 }  // namespace ember::data

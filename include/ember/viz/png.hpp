@@ -1,8 +1,8 @@
 #pragma once
-// PNG image grids: digits with a caption "true 7 / pred 1" under each, wrong predictions
-// framed in red. Captions use a small built-in 5x7 bitmap font (digits, some lowercase
-// letters, ' ', '/', ':', '%', '.', '-', '?'; upper case is drawn as lower case, anything
-// else as '?').
+// PNG image grids: digits with a caption "true 7 / pred 1" under each (or a caption of the
+// caller's, e.g. with class names), wrong predictions framed in red. Captions use a small
+// built-in 5x7 bitmap font: every printable ASCII character (digits, both cases, punctuation);
+// anything else is drawn as '?', one per UTF-8 character, and '\n' starts a new line.
 //
 // PNG encoding goes through Debian's libstb-dev (<stb/stb_image_write.h>), into memory, and
 // the file is written atomically with ember::io::write_file_atomic.
@@ -52,6 +52,9 @@ struct GridImage {
   std::vector<std::uint8_t> pixels;
   int label = 0;
   int predicted = 0;
+  // Drawn instead of "true <label> / pred <predicted>" when not empty (lines split at '\n'):
+  // class names say more than numbers, and the caller knows how long they may be.
+  std::string caption;
 };
 
 struct ImageGridOptions {
@@ -60,7 +63,7 @@ struct ImageGridOptions {
   int columns = 10;  // images per row
   int scale = 3;     // each pixel becomes scale x scale
   int font_scale = 1;
-  // Caption under each image: "true <label> / pred <predicted>".
+  // Caption under each image: GridImage::caption, or "true <label> / pred <predicted>".
   bool captions = true;
 };
 
@@ -118,8 +121,72 @@ inline const Glyph* find_glyph(char c) {
       {'%', {0b11000, 0b11001, 0b00010, 0b00100, 0b01000, 0b10011, 0b00011}},
       {'-', {0b00000, 0b00000, 0b00000, 0b11111, 0b00000, 0b00000, 0b00000}},
       {'?', {0b01110, 0b10001, 0b00001, 0b00010, 0b00100, 0b00000, 0b00100}},
+      {'A', {0b01110, 0b10001, 0b10001, 0b11111, 0b10001, 0b10001, 0b10001}},
+      {'B', {0b11110, 0b10001, 0b10001, 0b11110, 0b10001, 0b10001, 0b11110}},
+      {'C', {0b01110, 0b10001, 0b10000, 0b10000, 0b10000, 0b10001, 0b01110}},
+      {'D', {0b11100, 0b10010, 0b10001, 0b10001, 0b10001, 0b10010, 0b11100}},
+      {'E', {0b11111, 0b10000, 0b10000, 0b11110, 0b10000, 0b10000, 0b11111}},
+      {'F', {0b11111, 0b10000, 0b10000, 0b11110, 0b10000, 0b10000, 0b10000}},
+      {'G', {0b01110, 0b10001, 0b10000, 0b10111, 0b10001, 0b10001, 0b01111}},
+      {'H', {0b10001, 0b10001, 0b10001, 0b11111, 0b10001, 0b10001, 0b10001}},
+      {'I', {0b01110, 0b00100, 0b00100, 0b00100, 0b00100, 0b00100, 0b01110}},
+      {'J', {0b00111, 0b00010, 0b00010, 0b00010, 0b00010, 0b10010, 0b01100}},
+      {'K', {0b10001, 0b10010, 0b10100, 0b11000, 0b10100, 0b10010, 0b10001}},
+      {'L', {0b10000, 0b10000, 0b10000, 0b10000, 0b10000, 0b10000, 0b11111}},
+      {'M', {0b10001, 0b11011, 0b10101, 0b10101, 0b10001, 0b10001, 0b10001}},
+      {'N', {0b10001, 0b10001, 0b11001, 0b10101, 0b10011, 0b10001, 0b10001}},
+      {'O', {0b01110, 0b10001, 0b10001, 0b10001, 0b10001, 0b10001, 0b01110}},
+      {'P', {0b11110, 0b10001, 0b10001, 0b11110, 0b10000, 0b10000, 0b10000}},
+      {'Q', {0b01110, 0b10001, 0b10001, 0b10001, 0b10101, 0b10010, 0b01101}},
+      {'R', {0b11110, 0b10001, 0b10001, 0b11110, 0b10100, 0b10010, 0b10001}},
+      {'S', {0b01111, 0b10000, 0b10000, 0b01110, 0b00001, 0b00001, 0b11110}},
+      {'T', {0b11111, 0b00100, 0b00100, 0b00100, 0b00100, 0b00100, 0b00100}},
+      {'U', {0b10001, 0b10001, 0b10001, 0b10001, 0b10001, 0b10001, 0b01110}},
+      {'V', {0b10001, 0b10001, 0b10001, 0b10001, 0b10001, 0b01010, 0b00100}},
+      {'W', {0b10001, 0b10001, 0b10001, 0b10101, 0b10101, 0b10101, 0b01010}},
+      {'X', {0b10001, 0b10001, 0b01010, 0b00100, 0b01010, 0b10001, 0b10001}},
+      {'Y', {0b10001, 0b10001, 0b01010, 0b00100, 0b00100, 0b00100, 0b00100}},
+      {'Z', {0b11111, 0b00001, 0b00010, 0b00100, 0b01000, 0b10000, 0b11111}},
+      {'b', {0b10000, 0b10000, 0b10110, 0b11001, 0b10001, 0b10001, 0b11110}},
+      {'f', {0b00110, 0b01001, 0b01000, 0b11100, 0b01000, 0b01000, 0b01000}},
+      {'g', {0b00000, 0b01111, 0b10001, 0b10001, 0b01111, 0b00001, 0b01110}},
+      {'h', {0b10000, 0b10000, 0b10110, 0b11001, 0b10001, 0b10001, 0b10001}},
+      {'j', {0b00010, 0b00000, 0b00110, 0b00010, 0b00010, 0b10010, 0b01100}},
+      {'k', {0b10000, 0b10000, 0b10010, 0b10100, 0b11000, 0b10100, 0b10010}},
+      {'m', {0b00000, 0b00000, 0b11010, 0b10101, 0b10101, 0b10001, 0b10001}},
+      {'q', {0b00000, 0b00000, 0b01101, 0b10011, 0b01111, 0b00001, 0b00001}},
+      {'v', {0b00000, 0b00000, 0b10001, 0b10001, 0b10001, 0b01010, 0b00100}},
+      {'w', {0b00000, 0b00000, 0b10001, 0b10001, 0b10101, 0b10101, 0b01010}},
+      {'x', {0b00000, 0b00000, 0b10001, 0b01010, 0b00100, 0b01010, 0b10001}},
+      {'y', {0b00000, 0b00000, 0b10001, 0b10001, 0b01111, 0b00001, 0b01110}},
+      {'z', {0b00000, 0b00000, 0b11111, 0b00010, 0b00100, 0b01000, 0b11111}},
+      {'!', {0b00100, 0b00100, 0b00100, 0b00100, 0b00100, 0b00000, 0b00100}},
+      {'"', {0b01010, 0b01010, 0b01010, 0b00000, 0b00000, 0b00000, 0b00000}},
+      {'#', {0b01010, 0b01010, 0b11111, 0b01010, 0b11111, 0b01010, 0b01010}},
+      {'$', {0b00100, 0b01111, 0b10100, 0b01110, 0b00101, 0b11110, 0b00100}},
+      {'&', {0b01100, 0b10010, 0b10100, 0b01000, 0b10101, 0b10010, 0b01101}},
+      {'\'', {0b00100, 0b00100, 0b01000, 0b00000, 0b00000, 0b00000, 0b00000}},
+      {'(', {0b00010, 0b00100, 0b01000, 0b01000, 0b01000, 0b00100, 0b00010}},
+      {')', {0b01000, 0b00100, 0b00010, 0b00010, 0b00010, 0b00100, 0b01000}},
+      {'*', {0b00000, 0b00100, 0b10101, 0b01110, 0b10101, 0b00100, 0b00000}},
+      {'+', {0b00000, 0b00100, 0b00100, 0b11111, 0b00100, 0b00100, 0b00000}},
+      {',', {0b00000, 0b00000, 0b00000, 0b00000, 0b01100, 0b00100, 0b01000}},
+      {';', {0b00000, 0b01100, 0b01100, 0b00000, 0b01100, 0b00100, 0b01000}},
+      {'<', {0b00010, 0b00100, 0b01000, 0b10000, 0b01000, 0b00100, 0b00010}},
+      {'=', {0b00000, 0b00000, 0b11111, 0b00000, 0b11111, 0b00000, 0b00000}},
+      {'>', {0b01000, 0b00100, 0b00010, 0b00001, 0b00010, 0b00100, 0b01000}},
+      {'@', {0b01110, 0b10001, 0b00001, 0b01101, 0b10101, 0b10101, 0b01110}},
+      {'[', {0b01110, 0b01000, 0b01000, 0b01000, 0b01000, 0b01000, 0b01110}},
+      {'\\', {0b00000, 0b10000, 0b01000, 0b00100, 0b00010, 0b00001, 0b00000}},
+      {']', {0b01110, 0b00010, 0b00010, 0b00010, 0b00010, 0b00010, 0b01110}},
+      {'^', {0b00100, 0b01010, 0b10001, 0b00000, 0b00000, 0b00000, 0b00000}},
+      {'_', {0b00000, 0b00000, 0b00000, 0b00000, 0b00000, 0b00000, 0b11111}},
+      {'`', {0b01000, 0b00100, 0b00010, 0b00000, 0b00000, 0b00000, 0b00000}},
+      {'{', {0b00010, 0b00100, 0b00100, 0b01000, 0b00100, 0b00100, 0b00010}},
+      {'|', {0b00100, 0b00100, 0b00100, 0b00100, 0b00100, 0b00100, 0b00100}},
+      {'}', {0b01000, 0b00100, 0b00100, 0b00010, 0b00100, 0b00100, 0b01000}},
+      {'~', {0b00000, 0b00000, 0b01000, 0b10101, 0b00010, 0b00000, 0b00000}},
   };
-  if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
   for (const Glyph& g : glyphs)
     if (g.c == c) return &g;
   return nullptr;
@@ -127,21 +194,59 @@ inline const Glyph* find_glyph(char c) {
 
 }  // namespace detail
 
-// Width in pixels of `text` drawn at `scale` (6 columns per character, less the last gap).
-inline int text_width(const std::string& text, int scale = 1) {
-  return text.empty() ? 0 : (static_cast<int>(text.size()) * 6 - 1) * scale;
+// The lines of `text` (split at '\n').
+inline std::vector<std::string> text_lines(const std::string& text) {
+  std::vector<std::string> lines(1);
+  for (char c : text) {
+    if (c == '\n') {
+      lines.emplace_back();
+    } else {
+      lines.back() += c;
+    }
+  }
+  return lines;
 }
 
-// Draws `text` with its top-left corner at (x, y), each font pixel scale x scale.
+// UTF-8 continuation bytes take no place of their own: a character outside the font is one '?'.
+inline bool is_utf8_continuation(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }
+
+inline int text_columns(const std::string& line) {
+  return static_cast<int>(std::count_if(line.begin(), line.end(), [](char c) { return !is_utf8_continuation(c); }));
+}
+
+// Width in pixels of `text` drawn at `scale` (6 columns per character, less the last gap; the
+// widest line of a text of several lines).
+inline int text_width(const std::string& text, int scale = 1) {
+  int columns = 0;
+  for (const std::string& line : text_lines(text)) columns = std::max(columns, text_columns(line));
+  return columns == 0 ? 0 : (columns * 6 - 1) * scale;
+}
+
+// Height in pixels of `text` at `scale`: 7 rows per line, 2 between lines.
+inline int text_height(const std::string& text, int scale = 1) {
+  const int lines = static_cast<int>(text_lines(text).size());
+  return (lines * 9 - 2) * scale;
+}
+
+// Draws `text` with its top-left corner at (x, y), each font pixel scale x scale; each line of
+// a text of several lines is centred on the widest.
 inline void draw_text(RgbImage& img, int x, int y, const std::string& text, int scale, std::uint8_t r,
                       std::uint8_t g, std::uint8_t b) {
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const detail::Glyph* glyph = detail::find_glyph(text[i]);
-    if (!glyph) glyph = detail::find_glyph('?');
-    const int gx = x + static_cast<int>(i) * 6 * scale;
-    for (int row = 0; row < 7; ++row)
-      for (int col = 0; col < 5; ++col)
-        if (glyph->rows[row] & (1u << (4 - col))) img.fill_rect(gx + col * scale, y + row * scale, scale, scale, r, g, b);
+  const int width = text_width(text, scale);
+  int line_y = y;
+  for (const std::string& line : text_lines(text)) {
+    int gx = x + (width - text_width(line, scale)) / 2;
+    for (char c : line) {
+      if (is_utf8_continuation(c)) continue;
+      const detail::Glyph* glyph = detail::find_glyph(c);
+      if (!glyph) glyph = detail::find_glyph('?');
+      for (int row = 0; row < 7; ++row)
+        for (int col = 0; col < 5; ++col)
+          if (glyph->rows[row] & (1u << (4 - col)))
+            img.fill_rect(gx + col * scale, line_y + row * scale, scale, scale, r, g, b);
+      gx += 6 * scale;
+    }
+    line_y += 9 * scale;
   }
 }
 
@@ -179,15 +284,20 @@ inline RgbImage render_image_grid(const std::vector<GridImage>& images, const Im
                 options.image_height, " = ", npix, " pixels, got ", images[i].pixels.size(), " in image ", i);
 
   auto caption = [](const GridImage& im) {
+    if (!im.caption.empty()) return im.caption;
     return "true " + std::to_string(im.label) + " / pred " + std::to_string(im.predicted);
   };
   const int border = std::max(2, options.scale);
   const int pad = 4;
   const int img_w = options.image_width * options.scale, img_h = options.image_height * options.scale;
-  int caption_w = 0;
-  if (options.captions)
-    for (const GridImage& im : images) caption_w = std::max(caption_w, text_width(caption(im), options.font_scale));
-  const int caption_h = options.captions ? 7 * options.font_scale + 4 : 0;
+  int caption_w = 0, text_h = 0;
+  if (options.captions) {
+    for (const GridImage& im : images) {
+      caption_w = std::max(caption_w, text_width(caption(im), options.font_scale));
+      text_h = std::max(text_h, text_height(caption(im), options.font_scale));
+    }
+  }
+  const int caption_h = options.captions ? text_h + 4 : 0;
   const int tile_w = std::max(img_w + 2 * border, caption_w) + 2 * pad;
   const int tile_h = img_h + 2 * border + caption_h + 2 * pad;
   const int cols = std::min<int>(options.columns, static_cast<int>(images.size()));
