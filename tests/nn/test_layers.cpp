@@ -25,6 +25,7 @@ using ember::Tensor;
 using ember_test::mismatch;
 using ember_test::randn;
 using ember_test::require_gradcheck;
+using ember_test::require_module_gradcheck;
 namespace nn = ember::nn;
 
 namespace {
@@ -53,16 +54,6 @@ std::vector<double> naive_batch_norm(const Tensor<float>& x, const std::vector<d
   return out;
 }
 
-template <class M>
-void require_module_gradcheck(M& module, const Shape& input_shape) {
-  auto x = randn(input_shape);
-  x.requires_grad_();
-  std::vector<Tensor<double>> leaves{x};
-  for (auto& p : module.parameters()) leaves.push_back(p);
-  auto result = ember::gradcheck_leaves([&] { return module(x); }, leaves);
-  INFO(result.report);
-  REQUIRE(result.ok);
-}
 
 std::vector<std::string> tensor_names(const nn::Module<float>& m) {
   std::vector<std::string> out;

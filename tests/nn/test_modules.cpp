@@ -17,6 +17,7 @@ using ember::Tensor;
 using ember_test::mismatch;
 using ember_test::randn;
 using ember_test::require_gradcheck;
+using ember_test::require_module_gradcheck;
 namespace nn = ember::nn;
 
 namespace {
@@ -38,17 +39,6 @@ std::vector<std::string> names(const nn::Module<float>& m) {
   return out;
 }
 
-// Gradient check of a module's forward with respect to its input and every parameter.
-template <class M>
-void require_module_gradcheck(M& module, const Shape& input_shape) {
-  auto x = randn(input_shape);
-  x.requires_grad_();
-  std::vector<Tensor<double>> leaves{x};
-  for (auto& p : module.parameters()) leaves.push_back(p);
-  auto result = ember::gradcheck_leaves([&] { return module(x); }, leaves);
-  INFO(result.report);
-  REQUIRE(result.ok);
-}
 
 }  // namespace
 

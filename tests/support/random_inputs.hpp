@@ -28,4 +28,16 @@ inline void require_gradcheck(const ember::GradcheckFn& f, const std::vector<emb
   REQUIRE(result.ok);
 }
 
+// Gradient check of a module's forward with respect to its input and every parameter.
+template <class M>
+void require_module_gradcheck(M& module, const ember::Shape& input_shape) {
+  auto x = randn(input_shape);
+  x.requires_grad_();
+  std::vector<ember::Tensor<double>> leaves{x};
+  for (auto& p : module.parameters()) leaves.push_back(p);
+  auto result = ember::gradcheck_leaves([&] { return module(x); }, leaves);
+  INFO(result.report);
+  REQUIRE(result.ok);
+}
+
 }  // namespace ember_test

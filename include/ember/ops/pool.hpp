@@ -12,20 +12,30 @@
 
 namespace ember {
 
-// stride 0 means stride = kernel_size, PyTorch's default.
+namespace detail {
+
+// The checks every fixed-window pooling op makes: NCHW input, positive sizes, padding at most
+// half the window, a window that fits in the padded input.
 template <class T>
-Tensor<T> max_pool2d(const Tensor<T>& input, index_t kernel_size, index_t stride = 0, index_t padding = 0) {
-  const char* op = "max_pool2d";
-  if (stride == 0) stride = kernel_size;
+void check_pool_window(const char* op, const Tensor<T>& input, index_t kernel_size, index_t stride, index_t padding) {
   EMBER_CHECK(input.dim() == 4, ShapeError, op, "expected input of shape [N, C, H, W], got ", input.shape());
   EMBER_CHECK(kernel_size >= 1 && stride >= 1, ValueError, op, "expected kernel_size >= 1 and stride >= 1, got ",
               kernel_size, " and ", stride);
   EMBER_CHECK(padding >= 0 && 2 * padding <= kernel_size, ValueError, op,
               "padding should be at most half the kernel size, got padding ", padding, " for kernel ", kernel_size);
-  kernels::PoolShape s{input.size(0) * input.size(1), input.size(2), input.size(3), kernel_size, stride, padding};
-  EMBER_CHECK(s.height + 2 * padding >= kernel_size && s.width + 2 * padding >= kernel_size, ShapeError, op,
-              "input of shape ", input.shape(), " is smaller than the window ", kernel_size, "x", kernel_size,
+  EMBER_CHECK(input.size(2) + 2 * padding >= kernel_size && input.size(3) + 2 * padding >= kernel_size, ShapeError,
+              op, "input of shape ", input.shape(), " is smaller than the window ", kernel_size, "x", kernel_size,
               " (padding ", padding, ")");
+}
+
+}  // namespace detail
+
+// stride 0 means stride = kernel_size, PyTorch's default.
+template <class T>
+Tensor<T> max_pool2d(const Tensor<T>& input, index_t kernel_size, index_t stride = 0, index_t padding = 0) {
+  if (stride == 0) stride = kernel_size;
+  detail::check_pool_window("max_pool2d", input, kernel_size, stride, padding);
+  kernels::PoolShape s{input.size(0) * input.size(1), input.size(2), input.size(3), kernel_size, stride, padding};
   Tensor<T> x = kernels::make_contiguous(input);
   Tensor<T> out = Tensor<T>::uninitialized(Shape{input.size(0), input.size(1), s.out_h(), s.out_w()});
   // The window indices only when a backward will read them. Written in full by the kernel:
@@ -67,14 +77,7 @@ template <class T>
 Tensor<T> avg_pool2d(const Tensor<T>& input, index_t kernel_size, index_t stride = 0, index_t padding = 0) {
   const char* op = "avg_pool2d";
   if (stride == 0) stride = kernel_size;
-  EMBER_CHECK(input.dim() == 4, ShapeError, op, "expected input of shape [N, C, H, W], got ", input.shape());
-  EMBER_CHECK(kernel_size >= 1 && stride >= 1, ValueError, op, "expected kernel_size >= 1 and stride >= 1, got ",
-              kernel_size, " and ", stride);
-  EMBER_CHECK(padding >= 0 && 2 * padding <= kernel_size, ValueError, op,
-              "padding should be at most half the kernel size, got padding ", padding, " for kernel ", kernel_size);
-  EMBER_CHECK(input.size(2) + 2 * padding >= kernel_size && input.size(3) + 2 * padding >= kernel_size, ShapeError,
-              op, "input of shape ", input.shape(), " is smaller than the window ", kernel_size, "x", kernel_size,
-              " (padding ", padding, ")");
+  detail::check_pool_window(op, input, kernel_size, stride, padding);
   return detail::avg_pool_op(op, input, kernels::fixed_windows(input.size(0) * input.size(1), input.size(2),
                                                                input.size(3), kernel_size, stride, padding));
 }
