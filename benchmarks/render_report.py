@@ -462,7 +462,7 @@ def accuracy_section(results, targets):
         if values:
             value = judge(values)
             targets.append((label, "%.2f%% (%s%s)" % (value, seed_list(values), measured),
-                            ">= %.1f%%" % goal, value >= goal, source))
+                            ">= %g%%" % goal, value >= goal, source))
     # bf16 mixed precision against float32: the mean over the same seeds (issue 13's goals).
     for prefix, label, goal_pp in (("default-seed", "bf16 vs float32 accuracy, main command's defaults, mean", 0.1),
                                    ("pytorch-recipe-seed", "bf16 vs float32 accuracy, PyTorch example recipe, mean",

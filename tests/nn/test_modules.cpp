@@ -53,6 +53,11 @@ TEST_CASE("parameters get PyTorch's dotted names in registration order", "[nn][m
   CHECK(names(cnn) == std::vector<std::string>{"conv1.weight", "conv1.bias", "conv2.weight", "conv2.bias",
                                                "fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias"});
   CHECK(cnn.num_parameters() == 1199882);
+  mnist::BnNet<float> bn;  // the --model bn network: PyTorch's BatchNorm names and buffers
+  CHECK(bn.num_parameters() == 140458);
+  CHECK(names(bn).front() == "conv1.weight");
+  CHECK(names(bn)[1] == "bn1.weight");
+  CHECK(bn.named_buffers().size() == 15);
 }
 
 TEST_CASE("Sequential names its layers 0, 1, ...", "[nn][sequential]") {
