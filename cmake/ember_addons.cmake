@@ -3,6 +3,7 @@
 #   ember::metrics  <ember/metrics.hpp>  classification metrics and ROC (the C++ standard library)
 #   ember::image    <ember/image.hpp>    image files to inputs (stb_image: Debian libstb-dev)
 #   ember::viz      <ember/viz.hpp>      SVG charts, PNG grids, HTML report (stb_image_write: libstb-dev)
+#   ember::distributed <ember/distributed.hpp>  data-parallel training (MPI: Debian libopenmpi-dev)
 # ember's CMakeLists.txt includes this file to define them as targets of the build (ember_<name>,
 # alias ember::<name>); the installed emberConfig.cmake includes it with EMBER_ADDONS_IMPORTED set
 # to define them as imported targets: the same requirements either way. An add-on whose
@@ -54,3 +55,17 @@ endfunction()
 
 ember_stb_addon(image ember::data stb_image.h EMBER_STB_IMAGE_DIR)
 ember_stb_addon(viz ember::metrics stb_image_write.h EMBER_STB_IMAGE_WRITE_DIR)
+
+# MPI's C interface only (the C++ bindings are deprecated and not needed), found through the
+# compiler wrapper or pkg-config as FindMPI does; without MPI the add-on is left undefined.
+set(MPI_CXX_SKIP_MPICXX ON)
+find_package(MPI COMPONENTS CXX QUIET)
+if(MPI_CXX_FOUND)
+  ember_declare_addon(distributed distributed_target)
+  target_link_libraries(${distributed_target} INTERFACE ember::ember MPI::MPI_CXX)
+else()
+  set(ember_distributed_FOUND FALSE)
+  if(NOT ember_FIND_QUIETLY)
+    message(STATUS "ember: ember::distributed is not available: MPI not found (Debian: apt install libopenmpi-dev openmpi-bin)")
+  endif()
+endif()

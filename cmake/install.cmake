@@ -68,12 +68,17 @@ install(FILES "${PROJECT_BINARY_DIR}/ember.pc" DESTINATION "${EMBER_PC_DIR}")
 
 # One .pc per add-on that this build found (header-only: next to ember.pc). stb's directory is
 # named only when it is not one the compiler searches anyway.
+# Further arguments are added to its Cflags.
 function(ember_install_addon_pc addon requires stb_dir)
   set(EMBER_PC_ADDON ${addon})
   set(EMBER_PC_REQUIRES "${requires}")
   set(EMBER_PC_CFLAGS "")
   if(stb_dir AND NOT stb_dir IN_LIST CMAKE_CXX_IMPLICIT_INCLUDE_DIRECTORIES)
     set(EMBER_PC_CFLAGS "-I${stb_dir}")
+  endif()
+  if(ARGN)
+    string(JOIN " " extra ${ARGN})
+    string(STRIP "${EMBER_PC_CFLAGS} ${extra}" EMBER_PC_CFLAGS)
   endif()
   configure_file("${CMAKE_CURRENT_FUNCTION_LIST_DIR}/ember-addon.pc.in"
                  "${PROJECT_BINARY_DIR}/ember-${addon}.pc" @ONLY)
@@ -86,6 +91,13 @@ if(TARGET ember::image)
 endif()
 if(TARGET ember::viz)
   ember_install_addon_pc(viz "ember-metrics = ${PROJECT_VERSION}" "${EMBER_STB_IMAGE_WRITE_DIR}")
+endif()
+
+if(TARGET ember::distributed)
+  # ompi-c's flags alone would let <mpi.h> declare Open MPI's deprecated C++ bindings in C++
+  # units, which then need libmpi_cxx: ember uses the C interface only (as MPI::MPI_CXX with
+  # MPI_CXX_SKIP_MPICXX does in CMake).
+  ember_install_addon_pc(distributed "ember = ${PROJECT_VERSION}, ompi-c" "" -DOMPI_SKIP_MPICXX -DMPICH_SKIP_MPICXX)
 endif()
 
 # libember_compiled is architecture-dependent: its .pc goes to the libdir.

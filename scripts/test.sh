@@ -7,8 +7,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 preset=${1:-asan}
-# chromium: the report is also checked in a headless browser (ctest mnist.report_in_browser).
-scripts/setup-deps.sh chromium fonts-dejavu-core
+# chromium: the report is also checked in a headless browser (ctest mnist.report_in_browser);
+# Open MPI: the distributed tests run 2 ranks on this machine (ctest -L distributed).
+scripts/setup-deps.sh chromium fonts-dejavu-core libopenmpi-dev openmpi-bin
 cmake --preset "$preset"
 cmake --build --preset "$preset" -j "$(nproc)"
 ctest --preset "$preset"

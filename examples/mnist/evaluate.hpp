@@ -45,6 +45,11 @@ inline std::vector<EpochRecord> history_next_to(const std::string& model_path) {
 void evaluate_and_report(ember::nn::Module<float>& net, const ember::data::Dataset& test, const std::string& model_path,
                          const ember::io::Metadata& metadata, const std::string& out_dir, long batch_size,
                          const std::string& data_dir);
+// The same for a test pass already made (by the ranks of a distributed run, gathered on rank 0)
+// of a model with `parameters` parameters.
+void report_test_run(const TestRun& run, ember::index_t parameters, const std::string& model_path,
+                     const ember::io::Metadata& metadata, const std::string& out_dir, long batch_size,
+                     const std::string& data_dir);
 
 inline ember::data::Dataset load_test_set(const std::string& data_dir, long limit) {
   ember::data::Dataset test = ember::data::load_mnist(data_dir, ember::data::Split::Test);

@@ -12,8 +12,9 @@ namespace mnist {
 
 class ProgressBar {
  public:
-  ProgressBar(std::string label, long total)
-      : label_(std::move(label)), total_(total), live_(isatty(STDERR_FILENO) == 1),
+  // shown = false: never draws (the ranks of a distributed run other than rank 0).
+  ProgressBar(std::string label, long total, bool shown = true)
+      : label_(std::move(label)), total_(total), live_(shown && isatty(STDERR_FILENO) == 1),
         start_(std::chrono::steady_clock::now()) {}
 
   // Called after each batch; redraws at most ~10 times a second.

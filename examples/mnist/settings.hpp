@@ -24,6 +24,8 @@ struct TrainSettings {
   // read it (class_names_file names it); empty: the classes are the digits 0..9.
   std::vector<std::string> class_names;
   std::string class_names_file;
+  // Not an option: the number of processes of a data-parallel run (mpirun -np N), 1 without one.
+  long ranks = 1;
 };
 
 // The settings that must match when resuming (the rest, like --epochs, may change).
@@ -33,13 +35,15 @@ inline std::string resume_key(const TrainSettings& s) {
          " limit=" + std::to_string(s.limit) + " scheduler=" + s.scheduler + " augment=" + (s.augment ? "1" : "0") +
          (s.precision == "float32" ? "" : " precision=" + s.precision) +  // absent in float32: older checkpoints resume
          (s.label_smoothing == 0 ? "" : " label-smoothing=" + std::to_string(s.label_smoothing)) +
-         (s.class_names.empty() ? "" : " class-names=" + join_class_names(s.class_names));  // likewise without names
+         (s.class_names.empty() ? "" : " class-names=" + join_class_names(s.class_names)) +  // likewise without names
+         (s.ranks == 1 ? "" : " ranks=" + std::to_string(s.ranks));  // a job resumes with as many ranks
 }
 
 // The command line that repeats this training run (recorded in the model file, shown in the
 // report). Paths are left out: they say where, not what.
 inline std::string train_command(const TrainSettings& s) {
   std::ostringstream c;
+  if (s.ranks > 1) c << "mpirun -np " << s.ranks << " ";
   c << "mnist train --model " << s.model << " --epochs " << s.epochs << " --batch-size " << s.batch_size
     << " --optimizer " << s.optimizer << " --lr " << s.lr << " --scheduler " << s.scheduler << " --gamma " << s.gamma;
   if (s.optimizer == "sgd") c << " --momentum " << s.momentum;

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdio>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -51,6 +52,9 @@ class TrainingState {
   double best_val_accuracy = -1;
   std::vector<EpochRecord> history;
   ember::Generator::State model_rng{}, data_epoch_start{};
+  // A data-parallel run (settings.ranks > 1): the model generators of ranks 1, 2, ... (their
+  // dropout masks differ from rank 0's), gathered by rank 0 before it writes a checkpoint.
+  std::vector<ember::Generator::State> other_ranks_model_rng;
   std::unique_ptr<ember::optim::Optimizer<float>> optimizer;
 
   TrainingState(const TrainSettings& s, ember::nn::Module<float>& net, ember::index_t batches_per_epoch)
@@ -117,6 +121,15 @@ class TrainingState {
     batch = static_cast<ember::index_t>(parse_exact(meta("batch"), "batch"));
     model_rng = ck.rng;
     model_gen.set_state(model_rng);
+    other_ranks_model_rng.clear();
+    if (settings_.ranks > 1) {
+      std::istringstream states(meta("rank_model_rngs"));
+      for (std::string state; std::getline(states, state, ';');) other_ranks_model_rng.push_back(parse_rng(state));
+      if (other_ranks_model_rng.size() != static_cast<std::size_t>(settings_.ranks - 1))
+        throw ember::FormatError("checkpoint", path + ": expected the generator states of " +
+                                                   std::to_string(settings_.ranks - 1) + " more ranks, got " +
+                                                   std::to_string(other_ranks_model_rng.size()));
+    }
     data_epoch_start = parse_rng(meta("data_rng"));
     data_gen.set_state(data_epoch_start);
     history = parse_history_csv(meta("history"));
@@ -147,6 +160,11 @@ class TrainingState {
         {"seen", exact(fresh_epoch ? 0.0 : static_cast<double>(seen_))},
         {"seconds", exact(fresh_epoch ? 0.0 : elapsed())},
         {"scheduler_last_epoch", exact(scheduler_last_epoch())}};
+    if (!other_ranks_model_rng.empty()) {
+      std::string states;
+      for (const auto& st : other_ranks_model_rng) states += (states.empty() ? "" : ";") + rng_text(st);
+      extra.emplace("rank_model_rngs", states);
+    }
     ember::io::save_checkpoint(path, net_, optimizer->state_dict(), at_epoch, model_rng, extra,
                                architecture_name(settings_.model));
   }

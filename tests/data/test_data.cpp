@@ -139,6 +139,12 @@ const Dataset& train_sample() {
   return ds;
 }
 
+std::vector<index_t> first_n(index_t n) {
+  std::vector<index_t> indices(static_cast<std::size_t>(n));
+  std::iota(indices.begin(), indices.end(), index_t(0));
+  return indices;
+}
+
 ember::data::DataLoaderOptions loader_options(index_t batch_size, bool shuffle, bool augment = false) {
   ember::data::DataLoaderOptions o;
   o.batch_size = batch_size;
@@ -573,6 +579,65 @@ TEST_CASE("DataLoader visits every sample exactly once per epoch", "[data][loade
   }
 }
 
+TEST_CASE("DataLoader shards: k shards of batch B are the batches of one loader of batch k * B", "[data][loader][shard]") {
+  const Dataset full = train_sample();
+  for (index_t size : {index_t(2000), index_t(1999)}) {  // 1999: one sample left out per epoch
+    const Dataset ds = size == full.size() ? full : full.subset(first_n(size));
+    for (index_t shards : {index_t(2), index_t(3)}) {
+      CAPTURE(size, shards);
+      ember::Generator single_gen(11);
+      ember::data::DataLoader single(ds, loader_options(8 * shards, true, true), single_gen);
+      std::vector<ember::Generator> gens;
+      std::vector<ember::data::DataLoader> loaders;
+      gens.reserve(static_cast<std::size_t>(shards));
+      for (index_t r = 0; r < shards; ++r) {
+        gens.emplace_back(11);
+        auto options = loader_options(8, true, true);
+        options.shard_index = r;
+        options.shard_count = shards;
+        loaders.emplace_back(ds, options, gens.back());
+      }
+      for (int epoch = 0; epoch < 2; ++epoch) {
+        single.start_epoch();
+        for (auto& l : loaders) l.start_epoch();
+        const index_t kept = size / shards * shards;
+        for (auto& l : loaders) {
+          REQUIRE(l.epoch_size() == size / shards);
+          REQUIRE(l.num_batches() == (size / shards + 7) / 8);
+        }
+        // Global step b of the shards = batch b of the single loader: the same samples (shard r
+        // holds positions r, r + k, ...), with the same augmentation, and every rank's generator
+        // ends the epoch where the single loader's does.
+        for (index_t b = 0; b < loaders[0].num_batches(); ++b) {
+          auto whole = single.batch(b);
+          const index_t pixels = 28 * 28;
+          for (index_t r = 0; r < shards; ++r) {
+            auto part = loaders[static_cast<std::size_t>(r)].batch(b);
+            for (index_t k = 0; k < part.labels.numel(); ++k) {
+              const index_t position = (b * 8 + k) * shards + r;  // in the epoch's order
+              REQUIRE(position < kept);
+              const index_t in_whole = position - b * 8 * shards;
+              REQUIRE(part.indices[static_cast<std::size_t>(k)] == whole.indices[static_cast<std::size_t>(in_whole)]);
+              REQUIRE(std::equal(part.images.data() + k * pixels, part.images.data() + (k + 1) * pixels,
+                                 whole.images.data() + in_whole * pixels));
+            }
+          }
+        }
+        for (auto& g : gens) REQUIRE(g.state() == single_gen.state());
+      }
+    }
+  }
+  // One shard of one is the loader without shards.
+  ember::Generator a(5), b(5);
+  auto options = loader_options(64, true, true);
+  options.shard_count = 1;
+  ember::data::DataLoader plain(full, loader_options(64, true, true), a), one(full, options, b);
+  plain.start_epoch();
+  one.start_epoch();
+  CHECK(plain.order() == one.order());
+  CHECK(plain.batch(3).images.to_vector() == one.batch(3).images.to_vector());
+}
+
 TEST_CASE("DataLoader order: reproducible for a generator state, new each epoch", "[data][loader]") {
   const Dataset& ds = train_sample();
   ember::Generator a(42), b(42);
@@ -668,6 +733,15 @@ TEST_CASE("DataLoader validates its options and arguments", "[data][loader][erro
                     Equals("RandomAffine: expected 0 < scale_min <= scale_max, got 1.2 and 1.1"));
   bad_affine.affine = ember::data::RandomAffine{-1, 0.1, 0.9, 1.1};
   CHECK_THROWS_AS(ember::data::DataLoader(ds, bad_affine, gen), ember::ValueError);
+
+  auto bad_shard = loader_options(8, true);
+  bad_shard.shard_index = 2;
+  bad_shard.shard_count = 2;
+  CHECK_THROWS_WITH(ember::data::DataLoader(ds, bad_shard, gen),
+                    Equals("DataLoader: expected 0 <= shard_index < shard_count, got shard 2 of 2"));
+  bad_shard.shard_count = 0;
+  bad_shard.shard_index = 0;
+  CHECK_THROWS_AS(ember::data::DataLoader(ds, bad_shard, gen), ember::ValueError);
 
   ember::data::DataLoader loader(ds, loader_options(64, true), gen);
   CHECK_THROWS_WITH(loader.batch(0), Equals("DataLoader::batch: call start_epoch() before batch()"));

@@ -81,6 +81,10 @@ function(run_programs dir)
   endforeach()
   execute_process(COMMAND "${dir}/addons" "${SAMPLE}" WORKING_DIRECTORY "${WORK_DIR}/run" COMMAND_ECHO STDOUT
                   COMMAND_ERROR_IS_FATAL ANY)
+  if(EXISTS "${dir}/distributed")
+    execute_process(COMMAND "${dir}/distributed" WORKING_DIRECTORY "${WORK_DIR}/run" COMMAND_ECHO STDOUT
+                    COMMAND_ERROR_IS_FATAL ANY)
+  endif()
 endfunction()
 
 file(REMOVE_RECURSE "${WORK_DIR}")
@@ -118,6 +122,10 @@ if(MODE STREQUAL "pkg_config")
   run(${CXX_COMPILER} -std=c++17 -O1 "${CONSUMER_DIR}/engine.cpp" ${engine_flags} -o "${bin}/engine")
   run(${CXX_COMPILER} -std=c++17 -O1 "${CONSUMER_DIR}/engine.cpp" ${compiled_flags} -o "${bin}/engine_compiled")
   run(${CXX_COMPILER} -std=c++17 -O1 "${CONSUMER_DIR}/addons.cpp" ${addon_flags} -o "${bin}/addons")
+  if(EXISTS "${PREFIX}/share/pkgconfig/ember-distributed.pc")  # installed where MPI was found
+    pc_flags(distributed_flags ember-data ember-distributed)
+    run(${CXX_COMPILER} -std=c++17 -O1 "${CONSUMER_DIR}/distributed.cpp" ${distributed_flags} -o "${bin}/distributed")
+  endif()
   run(${CXX_COMPILER} -std=c++17 -M "${CONSUMER_DIR}/engine.cpp" ${engine_flags} -o "${bin}/engine.closure.d")
   check_engine_closure("${bin}/engine.closure.d")
   run_programs("${bin}")

@@ -42,6 +42,14 @@ struct DataLoaderOptions {
   double mean = kMnistMean, std = kMnistStd;  // pixels become (p / 255 - mean) / std
   bool augment = false;                       // apply `affine` to every sample
   RandomAffine affine{};
+  // Data-parallel training (as torch's DistributedSampler with drop_last): this process takes
+  // shard `shard_index` of `shard_count`. Every process draws the same epoch (order and
+  // augmentation) from the same seed; the order is cut to a multiple of shard_count (its last
+  // size() % shard_count positions are left out that epoch) and shard r takes positions
+  // r, r + shard_count, r + 2 * shard_count, ... So shard_count processes with batch B see,
+  // step by step, the batches of one process with batch shard_count * B, each sample with the
+  // same augmentation.
+  index_t shard_index = 0, shard_count = 1;
 };
 
 struct Batch {
@@ -61,6 +69,9 @@ class DataLoader {
     EMBER_CHECK(options_.std > 0 && std::isfinite(options_.std) && std::isfinite(options_.mean), ValueError,
                 "DataLoader", "expected a finite mean and std > 0, got mean ", options_.mean, " and std ",
                 options_.std);
+    EMBER_CHECK(options_.shard_count >= 1 && options_.shard_index >= 0 && options_.shard_index < options_.shard_count,
+                ValueError, "DataLoader", "expected 0 <= shard_index < shard_count, got shard ", options_.shard_index,
+                " of ", options_.shard_count);
     if (options_.augment) options_.affine.validate();
   }
 
@@ -78,11 +89,15 @@ class DataLoader {
       seeds_.resize(static_cast<std::size_t>(n));
       for (auto& seed : seeds_) seed = gen_->next_u64();
     }
+    if (options_.shard_count > 1) keep_shard();
     started_ = true;
   }
 
+  // The samples of one epoch for this shard: size() of the dataset without sharding.
+  index_t epoch_size() const { return dataset_.size() / options_.shard_count; }
+
   index_t num_batches() const {
-    const index_t n = dataset_.size(), bs = options_.batch_size;
+    const index_t n = epoch_size(), bs = options_.batch_size;
     return options_.drop_last ? n / bs : (n + bs - 1) / bs;
   }
 
@@ -92,7 +107,7 @@ class DataLoader {
     EMBER_CHECK(b >= 0 && b < num_batches(), IndexError, "DataLoader::batch", "batch ", b,
                 " out of range for an epoch of ", num_batches(), " batches");
     const index_t begin = b * options_.batch_size;
-    const index_t count = std::min(options_.batch_size, dataset_.size() - begin);
+    const index_t count = std::min(options_.batch_size, epoch_size() - begin);
     const index_t rows = dataset_.rows(), cols = dataset_.cols(), pixels = rows * cols;
 
     Batch out;
@@ -127,10 +142,23 @@ class DataLoader {
   }
 
   const DataLoaderOptions& options() const { return options_; }
-  // The current epoch's sample order (positions in the dataset); empty before start_epoch().
+  // The current epoch's sample order (positions in the dataset; this shard's); empty before
+  // start_epoch().
   const std::vector<index_t>& order() const { return order_; }
 
  private:
+  // Keeps this shard's positions of the epoch's order and augmentation seeds.
+  void keep_shard() {
+    const index_t count = options_.shard_count, n = epoch_size();
+    for (index_t k = 0; k < n; ++k) {
+      const auto from = static_cast<std::size_t>(k * count + options_.shard_index), to = static_cast<std::size_t>(k);
+      order_[to] = order_[from];
+      if (!seeds_.empty()) seeds_[to] = seeds_[from];
+    }
+    order_.resize(static_cast<std::size_t>(n));
+    if (!seeds_.empty()) seeds_.resize(static_cast<std::size_t>(n));
+  }
+
   Dataset dataset_;
   DataLoaderOptions options_;
   Generator* gen_;

@@ -1,0 +1,1 @@
+scripts/bench-distributed.sh  (1 process: bench_distributed --threads 2 --batch 64|128 --steps 40 --runs 3; 2 ranks: mpirun --oversubscribe -q -np 2 bench_distributed --threads 1 --batch 32|64 --steps 40 --runs 3)
