@@ -73,7 +73,7 @@ for seed in 1 2 3; do
 done
 for seed in 1 2 3; do
   [[ $defaults_only == 0 ]] || break
-  measure "pytorch-recipe-seed$seed" --epochs 14 --val-size 0 --optimizer adadelta --lr 1.0 --scheduler step \
+  measure "pytorch-recipe-seed$seed" --model reference --epochs 14 --val-size 0 --optimizer adadelta --lr 1.0 --scheduler step \
     --gamma 0.7 --batch-size 64 --no-augment --seed "$seed"
 done
 for seed in 1 2 3; do

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The main job: install missing packages, build (release), fetch MNIST, train the reference
-# CNN, test the best model on the test set, write the report, and say where everything is.
+# The main job: install missing packages, build (release), fetch MNIST, train the default
+# network (bn, 3 epochs), test the best model on the test set, write the report, and say where
+# everything is.
 # Usage: scripts/run.sh [extra options for 'mnist train', e.g. --epochs 14 --seed 2]
 set -euo pipefail
 cd "$(dirname "$0")/.."

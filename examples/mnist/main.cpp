@@ -1,4 +1,4 @@
-// mnist: train and evaluate the reference CNN on MNIST with ember.
+// mnist: train and evaluate CNNs (bn by default, or PyTorch's reference example) on MNIST with ember.
 //
 //   mnist train    [--data DIR] [--epochs N] [--optimizer adadelta|sgd|adam|adamw] ... [--resume]
 //   mnist evaluate [--model FILE] [--data DIR] [--out DIR]

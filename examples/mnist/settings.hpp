@@ -15,10 +15,11 @@ inline const std::vector<std::string> kModelVariants = {"reference", "bn"};
 
 struct TrainSettings {
   std::string data_dir = "data/mnist", out_dir = "runs/mnist", optimizer = "adamw", scheduler = "onecycle",
-              model = "reference", precision = "float32";
-  long epochs = 6, batch_size = 64, seed = 1, threads = 0, val_size = 5000, limit = 0, checkpoint_every = 0,
+              model = "bn", precision = "float32";
+  long epochs = 3, batch_size = 64, seed = 1, threads = 0, val_size = 5000, limit = 0, checkpoint_every = 0,
        interrupt_after = 0, poison_batch = 0;
-  double lr = 0, momentum = 0.9, weight_decay = 0, gamma = 0.7, label_smoothing = 0;  // lr, weight_decay: cli.hpp's finish_train_settings
+  // epochs, lr, weight_decay: per model or optimizer when not given (cli.hpp's finish_train_settings).
+  double lr = 0, momentum = 0.9, weight_decay = 0, gamma = 0.7, label_smoothing = 0;
   bool augment = true, resume = false;
   // --class-names (checked by the parser), or the names of --class-names-file once train has
   // read it (class_names_file names it); empty: the classes are the digits 0..9.

@@ -106,5 +106,20 @@ for cmd in "" train evaluate predict; do
   fi
 done
 
-echo "$((25 - failures)) passed, $failures failed"
+# The defaults that depend on the model: bn (the default) trains 3 epochs, reference 6. One batch
+# of each run is enough to read its first line.
+for model in default:3:bn reference:6:reference; do
+  IFS=: read -r given epochs shown <<<"$model"
+  args=(train --data "$data" --out "$work/defaults-$given" --limit 200 --val-size 0 --threads 1 --interrupt-after 1)
+  [[ $given == default ]] || args+=(--model "$given")
+  "$mnist" "${args[@]}" >"$work/out" 2>"$work/err"
+  if grep -q "^training $shown on .*, $epochs epochs," "$work/out"; then
+    echo "ok: mnist train (model $given) -> $(head -1 "$work/out")"
+  else
+    echo "FAIL: mnist train (model $given) should train $shown for $epochs epochs:"; sed 's/^/    /' "$work/out" "$work/err"
+    failures=$((failures + 1))
+  fi
+done
+
+echo "$((27 - failures)) passed, $failures failed"
 [[ $failures -eq 0 ]]

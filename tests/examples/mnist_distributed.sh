@@ -6,7 +6,8 @@
 #      epochs of 1,800 images one run's accuracy scatters by +-2 pp with the seed and the dropout
 #      masks (seeds 1-6, release build: 1 process 91.1-93.1 %, 2 ranks 88.4-93.7 %; without
 #      dropout the two track each other to the third digit of the loss), and seed 1 of 2 ranks
-#      lands below the floor; after 4 epochs 2 ranks give 93.0-93.5 % for seeds 1-3;
+#      lands below the floor; after 4 epochs 2 ranks give 93.0-93.5 % for seeds 1-3 (those figures
+#      are the reference CNN's, the default until bn took its place: bn gives 96.2 % for seed 1);
 #  (c) Ctrl-C (SIGINT) sent to one rank stops both at the same batch with a checkpoint (exit
 #      130), SIGKILL of one rank ends the job, and --resume then ends with exactly the model of an
 #      uninterrupted 2-rank run, byte for byte;
