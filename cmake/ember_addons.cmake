@@ -4,6 +4,7 @@
 #   ember::image    <ember/image.hpp>    image files to inputs (stb_image: Debian libstb-dev)
 #   ember::viz      <ember/viz.hpp>      SVG charts, PNG grids, HTML report (stb_image_write: libstb-dev)
 #   ember::distributed <ember/distributed.hpp>  data-parallel training (MPI: Debian libopenmpi-dev)
+#   ember::onnx     <ember/onnx.hpp>     ONNX files (no dependency: the protobuf wire format is ember's)
 # ember's CMakeLists.txt includes this file to define them as targets of the build (ember_<name>,
 # alias ember::<name>); the installed emberConfig.cmake includes it with EMBER_ADDONS_IMPORTED set
 # to define them as imported targets: the same requirements either way. An add-on whose
@@ -29,6 +30,9 @@ target_link_libraries(${data_target} INTERFACE ember::ember)
 
 ember_declare_addon(metrics metrics_target)
 target_link_libraries(${metrics_target} INTERFACE ember::ember)
+
+ember_declare_addon(onnx onnx_target)
+target_link_libraries(${onnx_target} INTERFACE ember::ember)
 
 # Defines add-on `name` over `base` when the directory that holds <stb/${header}> is found (it is
 # then in `${dir_var}`, and in the cache as EMBER_STB_<HEADER>_DIR), else leaves it undefined with

@@ -7,6 +7,7 @@
 #include <ember/data.hpp>
 #include <ember/image.hpp>
 #include <ember/metrics.hpp>
+#include <ember/onnx.hpp>
 #include <ember/viz.hpp>
 
 #include <cstdio>
@@ -54,6 +55,14 @@ int main(int argc, char** argv) {
     if (ember::metrics::accuracy(truth, guess) != 0.875) return fail("accuracy is not 7/8");
     const ember::metrics::ConfusionMatrix cm = ember::metrics::confusion_matrix(truth, guess, 10);
     if (cm.counts.size() != 100) return fail("confusion matrix of the wrong size");
+
+    // onnx: a one-node graph written as a file.
+    ember::onnx::Model model;
+    model.graph.inputs = {{"input", {ember::onnx::Dimension::symbolic("batch"), 4}}};
+    model.graph.nodes = {{"Relu", "relu", {"input"}, {"output"}, {}}};
+    model.graph.outputs = {{"output", {ember::onnx::Dimension::symbolic("batch"), 4}}};
+    ember::onnx::save(model, "consumer.onnx");
+    if (ember::onnx::serialize(model).size() < 40) return fail("the ONNX file is too short");
 
     // image: the PNG grid read back, and turned into a model input.
     const data::GrayImage png = data::load_image("consumer_grid.png");
