@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 preset=${1:-asan}
 # chromium: the report is also checked in a headless browser (ctest mnist.report_in_browser);
 # Open MPI: the distributed tests run 2 ranks on this machine (ctest -L distributed); python3-onnx
-# and python3-opencv read the ONNX files ember writes (ctest onnx.runtimes).
+# and python3-opencv read the ONNX files ember writes (ctest onnx.runtimes, onnx.export, mnist.export).
 scripts/setup-deps.sh chromium fonts-dejavu-core libopenmpi-dev openmpi-bin python3-onnx python3-opencv
 cmake --preset "$preset"
 cmake --build --preset "$preset" -j "$(nproc)"

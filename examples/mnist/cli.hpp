@@ -164,6 +164,7 @@ inline void add_evaluate_options(CLI::App& app, EvaluateSettings& s) {
   app.add_option("--arch", s.model, "model variant the file must hold (default: the one it records)")
       ->check(one_of(kModelVariants));
   add_precision_option(app, s.precision);
+  app.add_option("--logits", s.logits_path, "also write each test image's logits to this CSV file (index, label, z0..z9)");
 }
 
 inline void add_predict_options(CLI::App& app, PredictSettings& s) {
@@ -173,6 +174,13 @@ inline void add_predict_options(CLI::App& app, PredictSettings& s) {
   add_precision_option(app, s.precision);
   app.add_flag("--json", s.json, "one JSON object per image on stdout instead of text")->disable_flag_override();
   app.add_option("IMAGE", s.images, "image files (PNG, JPEG, BMP)");  // at least one: parse_command
+}
+
+inline void add_export_options(CLI::App& app, ExportSettings& s) {
+  app.add_option("--model", s.model_path, "model file written by train")->capture_default_str();
+  app.add_option("--out", s.out_path, "the ONNX file to write (default: the model's path with .onnx)");
+  app.add_option("--arch", s.arch, "model variant the file must hold (default: the one it records)")
+      ->check(one_of(kModelVariants));
 }
 
 }  // namespace mnist

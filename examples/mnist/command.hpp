@@ -13,12 +13,13 @@
 namespace mnist {
 
 struct Command {
-  enum class Kind { Help, Train, Evaluate, Predict };
+  enum class Kind { Help, Train, Evaluate, Predict, Export };
   Kind kind = Kind::Help;
   std::string help;  // what to print, for Kind::Help
   TrainSettings train{};
   EvaluateSettings evaluate{};
   PredictSettings predict{};
+  ExportSettings export_{};  // `export` is a C++ keyword
 };
 
 // The whole command line (without the program name) parsed. Throws UsageError for a missing or
@@ -26,7 +27,7 @@ struct Command {
 // Command of kind Help holding the text.
 inline Command parse_command(const std::vector<std::string>& args) {
   Command c;
-  CLI::App app("Train, evaluate and use PyTorch's MNIST example CNN with ember.", "mnist");
+  CLI::App app("Train, evaluate, use and export CNNs for MNIST with ember.", "mnist");
   app.require_subcommand(1);
   CLI::App* train = app.add_subcommand("train", "train the CNN (per-epoch validation, best model, checkpoints, --resume)");
   add_train_options(*train, c.train);
@@ -34,8 +35,10 @@ inline Command parse_command(const std::vector<std::string>& args) {
   add_evaluate_options(*evaluate, c.evaluate);
   CLI::App* predict = app.add_subcommand("predict", "classify your own digit images (PNG, JPG, BMP)");
   add_predict_options(*predict, c.predict);
-  const std::vector<CLI::App*> commands{train, evaluate, predict};
-  const std::string listed = "(commands: train, evaluate, predict; see mnist --help)";
+  CLI::App* export_ = app.add_subcommand("export", "write a saved model as an ONNX file (ONNX Runtime, OpenCV, ...)");
+  add_export_options(*export_, c.export_);
+  const std::vector<CLI::App*> commands{train, evaluate, predict, export_};
+  const std::string listed = "(commands: train, evaluate, predict, export; see mnist --help)";
   if (args.empty()) throw UsageError("missing command " + listed);
   const std::string& first = args[0];
   if (first == "help") {
@@ -77,6 +80,8 @@ inline Command parse_command(const std::vector<std::string>& args) {
     c.kind = Command::Kind::Train;
   } else if (evaluate->parsed()) {
     c.kind = Command::Kind::Evaluate;
+  } else if (export_->parsed()) {
+    c.kind = Command::Kind::Export;
   } else {
     if (c.predict.images.empty()) throw UsageError("predict needs at least one image file (see mnist predict --help)");
     c.kind = Command::Kind::Predict;

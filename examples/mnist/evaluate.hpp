@@ -1,6 +1,7 @@
 #pragma once
 // `mnist evaluate`: test loss and accuracy of a saved model, predictions.csv with the class
-// probabilities of every test image, and the report folder (report.hpp).
+// probabilities of every test image, the report folder (report.hpp), and with --logits the raw
+// logits (to compare another runtime's, e.g. of the `mnist export` file, with ember's).
 
 #include <filesystem>
 #include <fstream>
@@ -66,7 +67,12 @@ inline int run_evaluate(const EvaluateSettings& s) {
   const auto metadata = ember::io::load_model(*net, s.model_path, architecture_name(variant));
   class_names_of(metadata, s.model_path);  // bad names in the file: stop before the test pass
   const ember::data::Dataset test = load_test_set(s.data_dir, s.limit);
-  evaluate_and_report(*net, test, s.model_path, metadata, s.out_dir, s.batch_size, s.data_dir);
+  const TestRun run = run_test_set(*net, test, s.batch_size);
+  report_test_run(run, net->num_parameters(), s.model_path, metadata, s.out_dir, s.batch_size, s.data_dir);
+  if (!s.logits_path.empty()) {
+    ember::io::write_file_atomic(s.logits_path, logits_csv(run));
+    std::cout << "logits: " << s.logits_path << "\n";
+  }
   return 0;
 }
 

@@ -1,8 +1,9 @@
-// mnist: train and evaluate CNNs (bn by default, or PyTorch's reference example) on MNIST with ember.
+// mnist: train, evaluate and export CNNs (bn by default, or PyTorch's reference example) on MNIST with ember.
 //
 //   mnist train    [--data DIR] [--epochs N] [--optimizer adadelta|sgd|adam|adamw] ... [--resume]
 //   mnist evaluate [--model FILE] [--data DIR] [--out DIR]
 //   mnist predict  [--model FILE] [--json] image.png [more images...]
+//   mnist export   [--model FILE] [--out model.onnx]
 //   mnist <command> --help
 //
 // Exit codes: 0 success, 1 error (bad file, ...), 2 bad command line, 130 interrupted (checkpoint saved).
@@ -25,6 +26,7 @@ int dispatch(const std::vector<std::string>& args) {
     case mnist::Command::Kind::Train: return mnist::train_main(c.train);
     case mnist::Command::Kind::Evaluate: return mnist::evaluate_main(c.evaluate);
     case mnist::Command::Kind::Predict: return mnist::predict_main(c.predict);
+    case mnist::Command::Kind::Export: return mnist::export_main(c.export_);
     case mnist::Command::Kind::Help: break;
   }
   std::cout << c.help;

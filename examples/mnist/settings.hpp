@@ -1,5 +1,5 @@
 #pragma once
-// What `mnist train`, `mnist evaluate` and `mnist predict` were asked to do: their settings,
+// What `mnist train`, `mnist evaluate`, `mnist predict` and `mnist export` were asked to do: their settings,
 // with the defaults (cli.hpp fills them from the command line). No ember headers.
 
 #include <sstream>
@@ -64,6 +64,7 @@ inline std::string train_command(const TrainSettings& s) {
 struct EvaluateSettings {
   std::string data_dir = "data/mnist", model_path = "runs/mnist/model.safetensors", out_dir = "runs/mnist",
               model, precision = "float32";  // model: "" = the variant the file records
+  std::string logits_path;  // --logits: also write every test image's logits there ("" = no)
   long batch_size = 1000, threads = 0, limit = 0;
 };
 
@@ -75,11 +76,19 @@ struct PredictSettings {
   std::vector<std::string> images;
 };
 
+// ---- export ------------------------------------------------------------------------------
+
+struct ExportSettings {
+  std::string model_path = "runs/mnist/model.safetensors", arch;  // arch: "" = the file's
+  std::string out_path;  // "" = the model's path with .onnx for its extension
+};
+
 // The commands, each compiled in a translation unit of its own (train.cpp, evaluate.cpp,
 // predict.cpp, which include this header but not the command-line parser: CLI11's code costs
 // each unit that includes it about 10 s); main() calls the one asked for.
 int train_main(const TrainSettings& s);
 int evaluate_main(const EvaluateSettings& s);
 int predict_main(const PredictSettings& s);
+int export_main(const ExportSettings& s);
 
 }  // namespace mnist

@@ -22,6 +22,7 @@ struct TestRun {
   ember::data::Dataset images;
   std::vector<std::int64_t> labels, predicted;
   std::vector<double> probabilities;  // [n, 10] row-major, softmax of the logits
+  std::vector<float> logits;          // [n, 10] row-major, the network's outputs
   double loss = 0;                    // mean cross-entropy
   double seconds = 0;                 // wall time of the pass (batching, forward, softmax)
 
@@ -59,13 +60,31 @@ inline TestRun run_test_set(ember::nn::Module<float>& net, const ember::data::Da
     for (ember::index_t i = 0; i < batch.labels.numel(); ++i) {
       run.labels.push_back(batch.labels.data()[i]);
       run.predicted.push_back(predicted.data()[i]);
-      for (int c = 0; c < kClasses; ++c) run.probabilities.push_back(probs.at(i, c));
+      for (int c = 0; c < kClasses; ++c) {
+        run.probabilities.push_back(probs.at(i, c));
+        run.logits.push_back(logits.at(i, c));
+      }
     }
   }
   net.train(was_training);
   run.loss = run.size() ? loss_sum / static_cast<double>(run.size()) : 0.0;
   run.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return run;
+}
+
+// logits.csv (evaluate --logits): index, label, z0 ... z9, each logit with the 9 significant
+// digits that give its float back exactly (to compare other runtimes with ember).
+inline std::string logits_csv(const TestRun& run) {
+  std::ostringstream csv;
+  csv << "index,label";
+  for (int c = 0; c < kClasses; ++c) csv << ",z" << c;
+  csv << "\n" << std::setprecision(9);
+  for (std::size_t i = 0; i < run.size(); ++i) {
+    csv << i << ',' << run.labels[i];
+    for (std::size_t c = 0; c < static_cast<std::size_t>(kClasses); ++c) csv << ',' << run.logits[i * kClasses + c];
+    csv << '\n';
+  }
+  return csv.str();
 }
 
 // predictions.csv: index, label, predicted, p0 ... p9 (for analysis elsewhere).

@@ -1,6 +1,8 @@
 #pragma once
-// ember::onnx: ONNX files written without libprotobuf (the protobuf wire format is ours, in
-// onnx/protobuf.hpp). So far: a graph built by hand (onnx/graph.hpp); the exporter of ember
-// modules is to come (issue 17). Needs only the engine.
+// ember::onnx: ember modules as ONNX files, written without libprotobuf (the protobuf wire
+// format is ours, in onnx/protobuf.hpp). export.hpp traces a module into a graph
+// (export_module, to_model); graph.hpp holds a model as plain values that anyone may also build
+// by hand and save. Needs only the engine. CMake: ember::onnx; pkg-config: ember-onnx.
 
+#include "ember/onnx/export.hpp"
 #include "ember/onnx/graph.hpp"

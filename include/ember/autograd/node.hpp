@@ -15,6 +15,7 @@
 
 #include "ember/autograd/grad_mode.hpp"
 #include "ember/autograd/profiler.hpp"
+#include "ember/autograd/trace.hpp"
 #include "ember/core/tensor.hpp"
 
 namespace ember {
@@ -35,10 +36,12 @@ struct Node {
   void release() { backward = nullptr; }  // frees whatever the closure saved
 };
 
-// Attaches a graph node to `output` when grad mode is on and any input requires grad.
+// Attaches a graph node to `output` when grad mode is on and any input requires grad. While a
+// trace::Recording is active the op is also traced, in any grad mode.
 template <class T>
 Tensor<T> record(const char* name, Tensor<T> output, std::vector<Tensor<T>> inputs,
                  typename Node<T>::BackwardFn backward) {
+  if (trace::Recording<T>* recording = trace::active<T>()) recording->add(name, output, inputs);
   if (!GradMode::is_enabled()) return output;
   bool any = false;
   for (const auto& in : inputs) any = any || in.requires_grad();

@@ -86,11 +86,22 @@ struct Node {
   std::vector<Attribute> attributes;
 };
 
-// A constant float tensor of the graph (a parameter or buffer, under its state-dict name).
+// A constant tensor of the graph: float (a parameter or buffer, under its state-dict name), or
+// int64 (a shape, as Reshape reads it).
 struct Initializer {
   std::string name;
   std::vector<std::int64_t> dims;
-  std::vector<float> values;  // row-major, as many as the dims' product
+  std::vector<float> values;  // row-major, as many as the dims' product (float tensors)
+  std::vector<std::int64_t> int64_values = {};  // the same, for an int64 tensor
+  bool int64 = false;
+
+  static Initializer int64s(std::string n, std::vector<std::int64_t> d, std::vector<std::int64_t> v) {
+    Initializer t{std::move(n), std::move(d), {}};
+    t.int64_values = std::move(v);
+    t.int64 = true;
+    return t;
+  }
+  std::size_t count() const { return int64 ? int64_values.size() : values.size(); }
 };
 
 struct Graph {
@@ -157,9 +168,10 @@ inline ProtoWriter node_message(const Node& n) {
 inline ProtoWriter initializer_message(const Initializer& t) {
   ProtoWriter out;
   out.packed_ints_field(1, t.dims);
-  out.int_field(2, 1);  // data_type FLOAT
+  out.int_field(2, t.int64 ? 7 : 1);  // data_type INT64 or FLOAT
   out.bytes_field(8, t.name);
-  out.bytes_field(9, ProtoWriter::float_bytes(t.values.data(), t.values.size()));  // raw_data
+  out.bytes_field(9, t.int64 ? ProtoWriter::int64_bytes(t.int64_values.data(), t.int64_values.size())
+                             : ProtoWriter::float_bytes(t.values.data(), t.values.size()));  // raw_data
   return out;
 }
 
@@ -181,8 +193,8 @@ inline void check_graph(const Graph& g) {
       EMBER_CHECK(d >= 0, ValueError, "onnx::save", "initializer '", t.name, "' has a negative dimension ", d);
       count *= d;
     }
-    EMBER_CHECK(count == static_cast<std::int64_t>(t.values.size()), ValueError, "onnx::save", "initializer '",
-                t.name, "': its dims hold ", count, " values, it has ", t.values.size());
+    EMBER_CHECK(count == static_cast<std::int64_t>(t.count()), ValueError, "onnx::save", "initializer '", t.name,
+                "': its dims hold ", count, " values, it has ", t.count());
   }
   for (const auto& n : g.nodes) {
     EMBER_CHECK(!n.op_type.empty(), ValueError, "onnx::save", "node '", n.name, "' has no op_type");

@@ -48,6 +48,15 @@ class ProtoWriter {
     for (std::size_t i = 0; i < n; ++i) body.fixed32(values[i]);
     return body.out_;
   }
+  // Little-endian 64-bit integers, raw_data of INT64 tensors.
+  static std::string int64_bytes(const std::int64_t* values, std::size_t n) {
+    std::string out;
+    for (std::size_t i = 0; i < n; ++i) {
+      const auto bits = static_cast<std::uint64_t>(values[i]);
+      for (int b = 0; b < 8; ++b) out.push_back(static_cast<char>((bits >> (8 * b)) & 0xff));
+    }
+    return out;
+  }
 
   const std::string& bytes() const { return out_; }
 

@@ -46,9 +46,11 @@ Tensor<T> activation(const char* name, const Tensor<T>& input, F f, DF df) {
 template <class T>
 Tensor<T> leaky_relu(const Tensor<T>& input, double negative_slope = 0.01) {
   const T a = static_cast<T>(negative_slope);
-  return detail::activation(
+  Tensor<T> y = detail::activation(
       "leaky_relu", input, [a](T v) { return v > T(0) ? v : v * a; },
       [a](T v, T) { return v > T(0) ? T(1) : a; });
+  trace::annotate(y, [&] { return trace::Annotation<T>{{{"negative_slope", {negative_slope}}}, {}}; });
+  return y;
 }
 
 // 1 / (1 + exp(-x)), computed without overflow for large |x|.

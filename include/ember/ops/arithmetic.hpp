@@ -72,17 +72,21 @@ Tensor<T> div(const Tensor<T>& a, const Tensor<T>& b) {
 template <class T>
 Tensor<T> add_scalar(const Tensor<T>& a, T s) {
   Tensor<T> out = map(a, [s](T x) { return x + s; });
-  return record<T>("add_scalar", out, {a}, [](const Tensor<T>& g, const Node<T>&) {
+  Tensor<T> y = record<T>("add_scalar", out, {a}, [](const Tensor<T>& g, const Node<T>&) {
     return std::vector<Tensor<T>>{g};
   });
+  trace::annotate(y, [&] { return trace::Annotation<T>{{{"scalar", {double(s)}}}, {}}; });
+  return y;
 }
 
 template <class T>
 Tensor<T> mul_scalar(const Tensor<T>& a, T s) {
   Tensor<T> out = map(a, [s](T x) { return x * s; });
-  return record<T>("mul_scalar", out, {a}, [s](const Tensor<T>& g, const Node<T>&) {
+  Tensor<T> y = record<T>("mul_scalar", out, {a}, [s](const Tensor<T>& g, const Node<T>&) {
     return std::vector<Tensor<T>>{map(g, [s](T x) { return x * s; })};
   });
+  trace::annotate(y, [&] { return trace::Annotation<T>{{{"scalar", {double(s)}}}, {}}; });
+  return y;
 }
 
 template <class T>

@@ -98,7 +98,7 @@ Tensor<T> batch_norm(const Tensor<T>& input, Tensor<T> running_mean, Tensor<T> r
   if (weight.defined()) inputs.push_back(weight);
   if (bias.defined()) inputs.push_back(bias);
   const bool has_weight = weight.defined(), has_bias = bias.defined();
-  return record<T>(op, out, inputs,
+  Tensor<T> y = record<T>(op, out, inputs,
                    [x, w, mean, invstd, s, training, has_weight, has_bias](const Tensor<T>& g, const Node<T>& self) {
                      const Tensor<T> dy = kernels::make_contiguous(g);
                      Tensor<T> dx, dw, db;
@@ -115,6 +115,15 @@ Tensor<T> batch_norm(const Tensor<T>& input, Tensor<T> running_mean, Tensor<T> r
                      if (has_bias) grads.push_back(db);
                      return grads;
                    });
+  trace::annotate(y, [&] {
+    return trace::Annotation<T>{{{"training", {training ? 1.0 : 0.0}},
+                                 {"eps", {options.eps}},
+                                 {"momentum", {options.momentum}},
+                                 {"has_weight", {has_weight ? 1.0 : 0.0}},
+                                 {"has_bias", {has_bias ? 1.0 : 0.0}}},
+                                {running_mean, running_var}};
+  });
+  return y;
 }
 
 }  // namespace ember

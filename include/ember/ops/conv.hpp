@@ -54,7 +54,7 @@ Tensor<T> conv2d(const Tensor<T>& input, const Tensor<T>& weight, const Tensor<T
 
   std::vector<Tensor<T>> inputs{input, weight};
   if (bias.defined()) inputs.push_back(bias);
-  return record<T>("conv2d", out, inputs, [x, w, s, precision](const Tensor<T>& g, const Node<T>& self) {
+  Tensor<T> y = record<T>("conv2d", out, inputs, [x, w, s, precision](const Tensor<T>& g, const Node<T>& self) {
     Tensor<T> dy = kernels::make_contiguous(g), dx, dw, db;
     if (self.needs_grad(0)) dx = Tensor<T>::uninitialized(x.shape());
     if (self.needs_grad(1)) dw = Tensor<T>::uninitialized(w.shape());
@@ -63,6 +63,12 @@ Tensor<T> conv2d(const Tensor<T>& input, const Tensor<T>& weight, const Tensor<T
                              dw.defined() ? dw.data() : nullptr, db.defined() ? db.data() : nullptr, s, precision);
     return std::vector<Tensor<T>>{dx, dw, db};
   });
+  trace::annotate(y, [&] {
+    return trace::Annotation<T>{{{"stride", {double(params.stride)}},
+                                 {"padding", {double(params.padding)}},
+                                 {"dilation", {double(params.dilation)}}}, {}};
+  });
+  return y;
 }
 
 }  // namespace ember

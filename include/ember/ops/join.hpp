@@ -47,7 +47,7 @@ Tensor<T> cat(const std::vector<Tensor<T>>& tensors, int dim = 0) {
   }
   std::vector<Shape> shapes;
   for (const auto& t : tensors) shapes.push_back(t.shape());
-  return record<T>(op, out, tensors, [widths, shapes, outer, out_row](const Tensor<T>& g, const Node<T>& self) {
+  Tensor<T> y = record<T>(op, out, tensors, [widths, shapes, outer, out_row](const Tensor<T>& g, const Node<T>& self) {
     const Tensor<T> gc = kernels::make_contiguous(g);
     std::vector<Tensor<T>> grads(shapes.size());
     index_t at = 0;
@@ -62,6 +62,8 @@ Tensor<T> cat(const std::vector<Tensor<T>>& tensors, int dim = 0) {
     }
     return grads;
   });
+  trace::annotate(y, [&] { return trace::Annotation<T>{{{"dim", {double(dim)}}}, {}}; });
+  return y;
 }
 
 // Joins tensors of one shape along a new dimension `dim` (in [-(rank + 1), rank]): stack of k

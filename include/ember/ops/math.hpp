@@ -32,11 +32,13 @@ Tensor<T> pow(const Tensor<T>& a, double exponent) {
   const T p = static_cast<T>(exponent);
   Tensor<T> out = map(a, [p](T x) { return std::pow(x, p); });
   Tensor<T> a0 = a.detach();
-  return record<T>("pow", out, {a}, [a0, p](const Tensor<T>& g, const Node<T>&) {
+  Tensor<T> y = record<T>("pow", out, {a}, [a0, p](const Tensor<T>& g, const Node<T>&) {
     // d x^p = p x^(p-1); p = 0 has zero gradient everywhere (avoids 0 * inf at x = 0).
     auto rule = [p](T gx, T x) { return p == T(0) ? T(0) : gx * p * std::pow(x, p - T(1)); };
     return std::vector<Tensor<T>>{detail::broadcast_binary("pow", g, a0, rule)};
   });
+  trace::annotate(y, [&] { return trace::Annotation<T>{{{"exponent", {exponent}}}, {}}; });
+  return y;
 }
 
 template <class T>

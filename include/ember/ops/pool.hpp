@@ -28,6 +28,12 @@ void check_pool_window(const char* op, const Tensor<T>& input, index_t kernel_si
               " (padding ", padding, ")");
 }
 
+// The settings a traced pooling op names.
+template <class T>
+trace::Annotation<T> window_annotation(index_t kernel_size, index_t stride, index_t padding) {
+  return {{{"kernel_size", {double(kernel_size)}}, {"stride", {double(stride)}}, {"padding", {double(padding)}}}, {}};
+}
+
 }  // namespace detail
 
 // stride 0 means stride = kernel_size, PyTorch's default.
@@ -45,11 +51,13 @@ Tensor<T> max_pool2d(const Tensor<T>& input, index_t kernel_size, index_t stride
                                                           : nullptr);
   kernels::max_pool2d_forward(x.data(), out.data(), argmax.get(), s);
   Shape in_shape = input.shape();
-  return record<T>("max_pool2d", out, {input}, [argmax, s, in_shape](const Tensor<T>& g, const Node<T>&) {
+  Tensor<T> y = record<T>("max_pool2d", out, {input}, [argmax, s, in_shape](const Tensor<T>& g, const Node<T>&) {
     Tensor<T> dy = kernels::make_contiguous(g), dx = Tensor<T>::uninitialized(in_shape);  // the kernel zeroes it
     kernels::max_pool2d_backward(dy.data(), argmax.get(), dx.data(), s);
     return std::vector<Tensor<T>>{dx};
   });
+  trace::annotate(y, [&] { return detail::window_annotation<T>(kernel_size, stride, padding); });
+  return y;
 }
 
 namespace detail {
@@ -78,8 +86,10 @@ Tensor<T> avg_pool2d(const Tensor<T>& input, index_t kernel_size, index_t stride
   const char* op = "avg_pool2d";
   if (stride == 0) stride = kernel_size;
   detail::check_pool_window(op, input, kernel_size, stride, padding);
-  return detail::avg_pool_op(op, input, kernels::fixed_windows(input.size(0) * input.size(1), input.size(2),
-                                                               input.size(3), kernel_size, stride, padding));
+  Tensor<T> y = detail::avg_pool_op(op, input, kernels::fixed_windows(input.size(0) * input.size(1), input.size(2),
+                                                                      input.size(3), kernel_size, stride, padding));
+  trace::annotate(y, [&] { return detail::window_annotation<T>(kernel_size, stride, padding); });
+  return y;
 }
 
 // Averages [N, C, H, W] down to [N, C, out_h, out_w] with PyTorch's adaptive windows (output i
@@ -93,8 +103,10 @@ Tensor<T> adaptive_avg_pool2d(const Tensor<T>& input, index_t out_h, index_t out
               out_w);
   EMBER_CHECK(input.size(2) >= 1 && input.size(3) >= 1, ShapeError, op, "expected a non-empty plane, got input of shape ",
               input.shape());
-  return detail::avg_pool_op(
+  Tensor<T> y = detail::avg_pool_op(
       op, input, kernels::adaptive_windows(input.size(0) * input.size(1), input.size(2), input.size(3), out_h, out_w));
+  trace::annotate(y, [&] { return trace::Annotation<T>{{{"output_size", {double(out_h), double(out_w)}}}, {}}; });
+  return y;
 }
 
 }  // namespace ember

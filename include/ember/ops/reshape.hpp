@@ -114,9 +114,11 @@ Tensor<T> transpose(const Tensor<T>& a, int dim0, int dim1) {
   impl->strides = a.strides();
   std::swap(impl->shape[dim0], impl->shape[dim1]);
   std::swap(impl->strides[dim0], impl->strides[dim1]);
-  return record<T>("transpose", Tensor<T>(impl), {a}, [dim0, dim1](const Tensor<T>& g, const Node<T>&) {
+  Tensor<T> y = record<T>("transpose", Tensor<T>(impl), {a}, [dim0, dim1](const Tensor<T>& g, const Node<T>&) {
     return std::vector<Tensor<T>>{transpose(g, dim0, dim1)};
   });
+  trace::annotate(y, [&] { return trace::Annotation<T>{{{"dims", {double(dim0), double(dim1)}}}, {}}; });
+  return y;
 }
 
 // Transpose of a 2-D tensor (a 0-D or 1-D tensor is returned as is, as in PyTorch).

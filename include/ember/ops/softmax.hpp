@@ -81,7 +81,7 @@ Tensor<T> softmax(const Tensor<T>& x, int dim) {
     for (index_t j = 0, k = start; j < s.n; ++j, k += s.inner) py[k] = std::exp(px[k] - e.shift) * inv;
   });
   Tensor<T> y0 = out.detach();
-  return record<T>("softmax", out, {x}, [y0, s](const Tensor<T>& g, const Node<T>&) {
+  Tensor<T> y = record<T>("softmax", out, {x}, [y0, s](const Tensor<T>& g, const Node<T>&) {
     const Tensor<T> gc = kernels::make_contiguous(g);
     Tensor<T> gx = Tensor<T>::uninitialized(y0.shape());
     const T *pg = gc.data(), *py = y0.data();
@@ -92,6 +92,8 @@ Tensor<T> softmax(const Tensor<T>& x, int dim) {
     });
     return std::vector<Tensor<T>>{gx};
   });
+  trace::annotate(y, [&] { return trace::Annotation<T>{{{"dim", {double(dim)}}}, {}}; });
+  return y;
 }
 
 // x - log(sum(exp(x))) along `dim`, computed as (x - max) - log(sum(exp(x - max))) so that no
@@ -111,7 +113,7 @@ Tensor<T> log_softmax(const Tensor<T>& x, int dim) {
     for (index_t j = 0, k = start; j < s.n; ++j, k += s.inner) py[k] = (px[k] - e.shift) - log_sum;
   });
   Tensor<T> y0 = out.detach();
-  return record<T>("log_softmax", out, {x}, [y0, s](const Tensor<T>& g, const Node<T>&) {
+  Tensor<T> y = record<T>("log_softmax", out, {x}, [y0, s](const Tensor<T>& g, const Node<T>&) {
     const Tensor<T> gc = kernels::make_contiguous(g);
     Tensor<T> gx = Tensor<T>::uninitialized(y0.shape());
     const T *pg = gc.data(), *py = y0.data();
@@ -122,6 +124,8 @@ Tensor<T> log_softmax(const Tensor<T>& x, int dim) {
     });
     return std::vector<Tensor<T>>{gx};
   });
+  trace::annotate(y, [&] { return trace::Annotation<T>{{{"dim", {double(dim)}}}, {}}; });
+  return y;
 }
 
 }  // namespace ember

@@ -1,7 +1,7 @@
 // A program that uses every ember add-on: data (IDX files, a DataLoader), image (load_image,
-// to_mnist, to_input), metrics (accuracy, confusion matrix) and viz (a PNG grid, an SVG chart,
-// the HTML report). Run with the MNIST sample folder as its argument; exit code 0 when all is
-// well. This unit compiles stb's implementations (EMBER_STB_IMPLEMENTATION).
+// to_mnist, to_input), metrics (accuracy, confusion matrix), viz (a PNG grid, an SVG chart, the
+// HTML report) and onnx (a traced module exported). Run with the MNIST sample folder as its
+// argument; exit code 0 when all is well. This unit compiles stb's implementations (EMBER_STB_IMPLEMENTATION).
 #define EMBER_STB_IMPLEMENTATION
 #include <ember/ember.hpp>
 #include <ember/data.hpp>
@@ -11,6 +11,7 @@
 #include <ember/viz.hpp>
 
 #include <cstdio>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -56,7 +57,15 @@ int main(int argc, char** argv) {
     const ember::metrics::ConfusionMatrix cm = ember::metrics::confusion_matrix(truth, guess, 10);
     if (cm.counts.size() != 100) return fail("confusion matrix of the wrong size");
 
-    // onnx: a one-node graph written as a file.
+    // onnx: a module traced (through the compiled library's ops in compiled mode) and exported,
+    // and a one-node graph built by hand.
+    ember::nn::Sequential<float> net{std::make_shared<ember::nn::Linear<float>>(4, 3, true, gen),
+                                     std::make_shared<ember::nn::ReLU<float>>()};
+    const ember::onnx::Model traced = ember::onnx::to_model(net, ember::zeros<float>(ember::Shape{2, 4}));
+    if (traced.graph.nodes.size() != 2 || traced.graph.nodes[0].op_type != "Gemm" ||
+        traced.graph.initializers.size() != 2 || traced.graph.initializers[0].name != "0.weight")
+      return fail("the traced graph is not Gemm(0.weight, 0.bias), Relu");
+    ember::onnx::export_module(net, ember::zeros<float>(ember::Shape{2, 4}), "consumer_traced.onnx");
     ember::onnx::Model model;
     model.graph.inputs = {{"input", {ember::onnx::Dimension::symbolic("batch"), 4}}};
     model.graph.nodes = {{"Relu", "relu", {"input"}, {"output"}, {}}};
