@@ -8,6 +8,7 @@
 #include <cstring>
 #include <limits>
 #include <random>
+#include <utility>
 #include <vector>
 
 #include <ember/core/parallel.hpp>
@@ -30,12 +31,9 @@ float float_of(std::uint32_t u) {
   return f;
 }
 
-// The paths to test on this machine: portable always, AVX512_BF16 where the CPU has it.
-std::vector<Bf16Path> paths_here() {
-  std::vector<Bf16Path> paths{Bf16Path::portable};
-  if (cpu_has_avx512_bf16()) paths.push_back(Bf16Path::avx512_bf16);
-  return paths;
-}
+// The paths to test on this machine: portable and the emulated AMX blocking always, AVX512_BF16
+// and AMX where the CPU has them.
+std::vector<Bf16Path> paths_here() { return available_bf16_paths(); }
 
 // Restores automatic path choice at the end of a test, also when it fails.
 struct PathReset {
@@ -87,7 +85,25 @@ std::vector<GemmCase> gemm_cases() {
   cases.push_back({288, 64, 96, true, false, false});    // conv2 dcol = W^T dy
   cases.push_back({288, 96, 64, false, true, true});     // conv2 dW^T += col dy^T
   cases.push_back({8, 1000, 128, false, true, false});   // fc1 forward, 1000 of 9216 inputs
+  // The AMX path's 32 x 32 blocks: whole blocks, a cut last block, k one pair past a tile.
+  cases.push_back({32, 32, 32, false, false, true});
+  cases.push_back({33, 34, 65, false, true, true});
+  cases.push_back({70, 66, 64, true, false, false});
   return cases;
+}
+
+// C = (C0 +) op(A) op(B) for one random case on two paths: {first path's C, second path's C}.
+std::pair<std::vector<float>, std::vector<float>> on_two_paths(const GemmCase& t, Bf16Path first, Bf16Path second,
+                                                              std::mt19937& gen) {
+  const auto a = normal_values(static_cast<std::size_t>(t.m * t.k), gen);
+  const auto b = normal_values(static_cast<std::size_t>(t.k * t.n), gen);
+  const auto c0 = normal_values(static_cast<std::size_t>(t.m * t.n), gen);
+  std::vector<float> one = c0, two = c0;
+  force_bf16_path(first);
+  gemm_bf16(a.data(), t.trans_a, b.data(), t.trans_b, one.data(), t.m, t.k, t.n, t.accumulate);
+  force_bf16_path(second);
+  gemm_bf16(a.data(), t.trans_a, b.data(), t.trans_b, two.data(), t.m, t.k, t.n, t.accumulate);
+  return {one, two};
 }
 
 }  // namespace
@@ -156,32 +172,50 @@ TEST_CASE("gemm_bf16: the vector path gives the portable path's bits", "[kernels
   std::mt19937 gen(11);
   for (const GemmCase& t : gemm_cases()) {
     INFO("m=" << t.m << " k=" << t.k << " n=" << t.n << " trans_a=" << t.trans_a << " trans_b=" << t.trans_b);
-    const auto a = normal_values(static_cast<std::size_t>(t.m * t.k), gen);
-    const auto b = normal_values(static_cast<std::size_t>(t.k * t.n), gen);
-    const auto c0 = normal_values(static_cast<std::size_t>(t.m * t.n), gen);
-    std::vector<float> portable = c0, vector = c0;
-    force_bf16_path(Bf16Path::portable);
-    gemm_bf16(a.data(), t.trans_a, b.data(), t.trans_b, portable.data(), t.m, t.k, t.n, t.accumulate);
-    force_bf16_path(Bf16Path::avx512_bf16);
-    gemm_bf16(a.data(), t.trans_a, b.data(), t.trans_b, vector.data(), t.m, t.k, t.n, t.accumulate);
+    const auto [portable, vector] = on_two_paths(t, Bf16Path::portable, Bf16Path::avx512_bf16, gen);
     CHECK(portable == vector);
   }
 }
 
-TEST_CASE("gemm_bf16 gives the same bits on 1 and 2 threads", "[kernels][bf16][gemm][threads]") {
+TEST_CASE("gemm_bf16 gives the same bits on 1 and 2 threads, on every path", "[kernels][bf16][gemm][threads]") {
+  PathReset reset;
   const int before = ember::get_num_threads();
   std::mt19937 gen(5);
-  const index_t m = 20, k = 300, n = 200;  // seven panels: split over the threads
+  const index_t m = 40, k = 300, n = 200;  // seven panels: split over the threads
   const auto a = normal_values(static_cast<std::size_t>(m * k), gen), b = normal_values(static_cast<std::size_t>(k * n), gen);
-  std::vector<std::vector<float>> results;
-  for (int threads : {1, 2}) {
-    ember::set_num_threads(threads);
-    std::vector<float> c(static_cast<std::size_t>(m * n), 7.0f);
-    gemm_bf16(a.data(), false, b.data(), false, c.data(), m, k, n);
-    results.push_back(c);
+  for (Bf16Path path : paths_here()) {
+    INFO("path " << to_string(path));
+    force_bf16_path(path);
+    std::vector<std::vector<float>> results;
+    for (int threads : {1, 2}) {
+      ember::set_num_threads(threads);
+      std::vector<float> c(static_cast<std::size_t>(m * n), 7.0f);
+      gemm_bf16(a.data(), false, b.data(), false, c.data(), m, k, n);
+      results.push_back(c);
+    }
+    ember::set_num_threads(before);
+    CHECK(results[0] == results[1]);
   }
-  ember::set_num_threads(before);
-  CHECK(results[0] == results[1]);
+}
+
+TEST_CASE("gemm_bf16: the AMX tiles compute what their emulation computes", "[kernels][bf16][gemm]") {
+  PathReset reset;
+  if (!cpu_has_amx_bf16()) {
+    WARN("no AMX bf16 tiles here (CPU or Linux): the AMX blocking runs emulated only (tested above)");
+    CHECK_THROWS_AS(force_bf16_path(Bf16Path::amx), ember::ValueError);
+    return;
+  }
+  std::mt19937 gen(13);
+  for (const GemmCase& t : gemm_cases()) {
+    INFO("m=" << t.m << " k=" << t.k << " n=" << t.n << " trans_a=" << t.trans_a << " trans_b=" << t.trans_b);
+    const auto [emulated, tiles] = on_two_paths(t, Bf16Path::amx_emulated, Bf16Path::amx, gen);
+    // The hardware's rounding inside a tile step need not be the pseudo-code's sequence.
+    const double tolerance = 2e-7 * (4.0 + std::sqrt(static_cast<double>(t.k))) * 4.0;
+    double worst = 0;
+    for (std::size_t i = 0; i < tiles.size(); ++i)
+      worst = std::max(worst, std::abs(static_cast<double>(tiles[i]) - emulated[i]) / (1.0 + std::abs(emulated[i])));
+    CHECK(worst < tolerance);
+  }
 }
 
 TEST_CASE("gemm_bf16 with k = 0 gives zeros (or leaves C when accumulating)", "[kernels][bf16][gemm]") {

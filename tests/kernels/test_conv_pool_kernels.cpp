@@ -144,8 +144,7 @@ std::vector<double> rounded_to_bf16(const std::vector<double>& v) {
 
 TEST_CASE("conv2d kernels in bf16 match the naive loops on bf16-rounded operands, on every path",
           "[kernels][conv][bf16]") {
-  std::vector<ember::kernels::Bf16Path> paths{ember::kernels::Bf16Path::portable};
-  if (ember::kernels::cpu_has_avx512_bf16()) paths.push_back(ember::kernels::Bf16Path::avx512_bf16);
+  const auto paths = ember::kernels::available_bf16_paths();
   struct Reset {
     ~Reset() { ember::kernels::force_bf16_path(ember::kernels::Bf16Path::automatic); }
   } reset;

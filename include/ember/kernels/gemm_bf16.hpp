@@ -15,8 +15,18 @@
 // which the instruction flushes to zero), and the thread count never changes a result.
 //
 // Paths, chosen at run time (a header-only library cannot rely on the consumer's -march):
-// AVX512_BF16 (function target attributes, __builtin_cpu_supports), else portable C++.
+// Intel AMX tiles where the CPU has them and Linux grants the tile state (arch_prctl), else
+// AVX512_BF16, else portable C++ (function target attributes, __builtin_cpu_supports).
 // force_bf16_path() pins one, so that tests exercise the fallback on every machine.
+//
+// The AMX path (tdpbf16ps) reuses the B panels above, whose words are already the tile layout
+// the instruction wants (row p of a B tile = 16 columns' pairs p), and A's bf16 rows, copied
+// with k padded to whole tiles of 16 pairs. A block of 32 x 32 outputs lives in four C tiles
+// (two A tiles times two B tiles) over the whole of k. The instruction sums a pair low half
+// first and its rounding is the hardware's, so this path agrees with the others within float32
+// rounding, not bit for bit; it too is deterministic and independent of the thread count.
+// Bf16Path::amx_emulated runs the same blocking with the tile instructions done in C++ (Intel's
+// pseudo-code of tdpbf16ps), so that every machine tests the AMX path's packing and edges.
 
 #include <algorithm>
 #include <cstdint>
@@ -32,18 +42,27 @@
 #include <immintrin.h>
 #define EMBER_HAVE_X86_BF16_PATH 1
 #define EMBER_TARGET_AVX512_BF16 __attribute__((target("avx512f,avx512bw,avx512bf16")))
+#define EMBER_TARGET_AMX __attribute__((target("avx512f,avx512bw,avx512bf16,amx-tile,amx-bf16")))
+#if defined(__linux__)
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
 #else
 #define EMBER_HAVE_X86_BF16_PATH 0
 #endif
 
 namespace ember::kernels {
 
-enum class Bf16Path { automatic, portable, avx512_bf16 };
+// amx_emulated: the AMX path's packing and blocking with the tile instructions carried out in
+// C++ (slow; for tests, on every CPU).
+enum class Bf16Path { automatic, portable, amx_emulated, avx512_bf16, amx };
 
 inline const char* to_string(Bf16Path p) {
   switch (p) {
     case Bf16Path::portable: return "portable";
+    case Bf16Path::amx_emulated: return "amx_emulated";
     case Bf16Path::avx512_bf16: return "avx512_bf16";
+    case Bf16Path::amx: return "amx";
     default: return "automatic";
   }
 }
@@ -53,6 +72,32 @@ inline bool cpu_has_avx512_bf16() {
 #if EMBER_HAVE_X86_BF16_PATH
   static const bool has = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
                           __builtin_cpu_supports("avx512bf16");
+  return has;
+#else
+  return false;
+#endif
+}
+
+namespace detail {
+// Asks Linux for the AMX tile data state (off by default for every process since Linux 5.16;
+// without it the first tile instruction faults). Permission is process-wide.
+inline bool request_amx_tile_state() {
+#if EMBER_HAVE_X86_BF16_PATH && defined(__linux__) && defined(SYS_arch_prctl)
+  constexpr long kArchReqXcompPerm = 0x1023;  // ARCH_REQ_XCOMP_PERM, <asm/prctl.h>
+  constexpr long kXfeatureXtileData = 18;     // XFEATURE_XTILEDATA
+  return syscall(SYS_arch_prctl, kArchReqXcompPerm, kXfeatureXtileData) == 0;
+#else
+  return false;
+#endif
+}
+}  // namespace detail
+
+// Whether this CPU has AMX tiles with bf16 (and AVX512_BF16, which packs for them) and Linux
+// lets this process use them. The first call asks Linux for the tile state.
+inline bool cpu_has_amx_bf16() {
+#if EMBER_HAVE_X86_BF16_PATH
+  static const bool has = cpu_has_avx512_bf16() && __builtin_cpu_supports("amx-tile") &&
+                          __builtin_cpu_supports("amx-bf16") && detail::request_amx_tile_state();
   return has;
 #else
   return false;
@@ -71,13 +116,25 @@ inline Bf16Path& forced_bf16_path() {
 inline void force_bf16_path(Bf16Path path) {
   EMBER_CHECK(path != Bf16Path::avx512_bf16 || cpu_has_avx512_bf16(), ValueError, "force_bf16_path",
               "this CPU has no AVX512_BF16 instructions");
+  EMBER_CHECK(path != Bf16Path::amx || cpu_has_amx_bf16(), ValueError, "force_bf16_path",
+              "this CPU (or Linux, for this process) offers no AMX bf16 tiles");
   detail::forced_bf16_path() = path;
+}
+
+// The paths this machine can run, slowest first: portable and amx_emulated always, then
+// avx512_bf16 and amx where the CPU has them (what tests iterate over).
+inline std::vector<Bf16Path> available_bf16_paths() {
+  std::vector<Bf16Path> paths{Bf16Path::portable, Bf16Path::amx_emulated};
+  if (cpu_has_avx512_bf16()) paths.push_back(Bf16Path::avx512_bf16);
+  if (cpu_has_amx_bf16()) paths.push_back(Bf16Path::amx);
+  return paths;
 }
 
 // The path the next bf16 GEMM takes.
 inline Bf16Path active_bf16_path() {
   const Bf16Path forced = detail::forced_bf16_path();
   if (forced != Bf16Path::automatic) return forced;
+  if (cpu_has_amx_bf16()) return Bf16Path::amx;
   return cpu_has_avx512_bf16() ? Bf16Path::avx512_bf16 : Bf16Path::portable;
 }
 
@@ -245,6 +302,121 @@ EMBER_TARGET_AVX512_BF16 inline void micro_avx512(index_t pairs, const std::uint
 }
 #endif
 
+// ---- AMX: 32 x 32 blocks of C in four tiles -------------------------------------------------
+inline constexpr index_t kTilePairs = 16;  // k pairs per tile step: a tile row is 64 bytes
+inline constexpr index_t kAmxRows = 32;    // rows of C per block (two A tiles of 16 rows)
+
+inline index_t round_up(index_t value, index_t step) { return (value + step - 1) / step * step; }
+
+// C block [32 x 32] (row stride ldc) = (C +) A [32 rows x kp pairs, row stride lda words] x
+// panel [kp x kPanel words], kp a multiple of kTilePairs: what the tiles compute, in C++, in the
+// order of Intel's pseudo-code of tdpbf16ps (per k step, per pair: the low half, then the high).
+inline void amx_block_emulated(const std::uint32_t* a, index_t lda, const std::uint32_t* panel, index_t kp, float* c,
+                               index_t ldc, bool load_c) {
+  for (index_t i = 0; i < kAmxRows; ++i)
+    for (index_t j = 0; j < kPanel; ++j) {
+      float acc = load_c ? c[i * ldc + j] : 0.0f;
+      for (index_t p = 0; p < kp; ++p) {
+        const std::uint32_t av = a[i * lda + p], bv = panel[p * kPanel + j];
+        acc += from_bf16(static_cast<bf16_bits>(av & 0xFFFFu)) * from_bf16(static_cast<bf16_bits>(bv & 0xFFFFu));
+        acc += from_bf16(static_cast<bf16_bits>(av >> 16)) * from_bf16(static_cast<bf16_bits>(bv >> 16));
+      }
+      c[i * ldc + j] = acc;
+    }
+}
+
+#if EMBER_HAVE_X86_BF16_PATH
+// The tile shapes of the block kernel: tiles 0-3 hold C (16 rows x 16 floats), 4-5 A (16 rows x
+// 16 pairs), 6-7 B (16 pairs x 16 columns' pairs); each row is 64 bytes. Loaded per thread
+// before its first block (the tile configuration is per-thread state). The configuration is a
+// static table: gcc's _tile_loadconfig tells the compiler it reads 8 bytes, so a local struct's
+// other stores could be dropped as dead.
+EMBER_TARGET_AMX inline void amx_configure_tiles() {
+  // palette 1; bytes 16-47: bytes per row of tiles 0-15 (uint16); bytes 48-63: rows per tile.
+  alignas(64) static const std::uint8_t config[64] = {
+      1,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,   // palette, start row, reserved
+      64, 0,  64, 0,  64, 0,  64, 0,  64, 0,  64, 0,  64, 0,  64, 0,   // tiles 0-7: 64 bytes per row
+      0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,   // tiles 8-15: unused
+      16, 16, 16, 16, 16, 16, 16, 16, 0,  0,  0,  0,  0,  0,  0,  0};  // rows of tiles 0-7
+  _tile_loadconfig(config);
+}
+
+EMBER_TARGET_AMX inline void amx_release_tiles() { _tile_release(); }
+
+// amx_block_emulated's contract, on the tiles (tile numbers are immediates, hence no loops).
+EMBER_TARGET_AMX inline void amx_block(const std::uint32_t* a, index_t lda, const std::uint32_t* panel, index_t kp,
+                                       float* c, index_t ldc, bool load_c) {
+  // The tile loads are asm that does not tell the compiler it reads memory: the packed operands
+  // and C must be stored before them.
+  __asm__ volatile("" ::: "memory");
+  const long c_stride = static_cast<long>(ldc * sizeof(float)), a_stride = static_cast<long>(lda * 4);
+  constexpr long b_stride = kPanel * 4;
+  float* c_low = c + 16 * ldc;
+  if (load_c) {
+    _tile_loadd(0, c, c_stride);
+    _tile_loadd(1, c + 16, c_stride);
+    _tile_loadd(2, c_low, c_stride);
+    _tile_loadd(3, c_low + 16, c_stride);
+  } else {
+    _tile_zero(0);
+    _tile_zero(1);
+    _tile_zero(2);
+    _tile_zero(3);
+  }
+  for (index_t p = 0; p < kp; p += kTilePairs) {
+    _tile_loadd(4, a + p, a_stride);
+    _tile_loadd(5, a + 16 * lda + p, a_stride);
+    _tile_loadd(6, panel + p * kPanel, b_stride);
+    _tile_loadd(7, panel + p * kPanel + 16, b_stride);
+    _tile_dpbf16ps(0, 4, 6);
+    _tile_dpbf16ps(1, 4, 7);
+    _tile_dpbf16ps(2, 5, 6);
+    _tile_dpbf16ps(3, 5, 7);
+  }
+  _tile_stored(0, c, c_stride);
+  _tile_stored(1, c + 16, c_stride);
+  _tile_stored(2, c_low, c_stride);
+  _tile_stored(3, c_low + 16, c_stride);
+}
+#endif
+
+// A [m x pairs words] -> [round_up(m, 32) x kp words] with zeros beyond m and pairs, so that
+// every tile load reads inside the copy and the padding adds exact zeros.
+inline void pad_rows_for_tiles(const std::uint32_t* a, index_t m, index_t pairs, index_t kp, std::uint32_t* out) {
+  const index_t rows = round_up(m, kAmxRows);
+  for (index_t i = 0; i < rows; ++i) {
+    std::uint32_t* row = out + i * kp;
+    if (i < m) std::copy(a + i * pairs, a + (i + 1) * pairs, row);
+    std::fill(row + (i < m ? pairs : 0), row + kp, 0u);
+  }
+}
+
+// One panel of C (columns j0 .. j0 + cols) on the tiles (or their emulation): full blocks read
+// and write C in place, a block cut by the edge of C goes through a 32 x 32 scratch block.
+inline void amx_panel(bool hardware, const std::uint32_t* a_padded, index_t m, index_t kp, const std::uint32_t* panel,
+                      float* c, index_t ldc, index_t cols, bool accumulate, float* scratch) {
+  for (index_t i0 = 0; i0 < m; i0 += kAmxRows) {
+    const index_t rows = std::min(kAmxRows, m - i0);
+    const bool whole = rows == kAmxRows && cols == kPanel;
+    float* out = whole ? c + i0 * ldc : scratch;
+    const index_t ld = whole ? ldc : kPanel;
+    if (!whole && accumulate) {
+      std::fill(scratch, scratch + kAmxRows * kPanel, 0.0f);
+      for (index_t i = 0; i < rows; ++i) std::copy(c + (i0 + i) * ldc, c + (i0 + i) * ldc + cols, scratch + i * kPanel);
+    }
+    const std::uint32_t* a_block = a_padded + i0 * kp;
+#if EMBER_HAVE_X86_BF16_PATH
+    if (hardware)
+      amx_block(a_block, kp, panel, kp, out, ld, accumulate);
+    else
+#endif
+      amx_block_emulated(a_block, kp, panel, kp, out, ld, accumulate);
+    (void)hardware;
+    if (!whole)
+      for (index_t i = 0; i < rows; ++i) std::copy(scratch + i * kPanel, scratch + i * kPanel + cols, c + (i0 + i) * ldc);
+  }
+}
+
 }  // namespace bf16_gemm
 
 // op(A) [m x k] as bf16 rows of `pairs` = ceil(k / 2) words each, ready for gemm_bf16: a
@@ -263,7 +435,8 @@ inline Bf16Rows to_bf16_rows(const float* a, bool trans_a, index_t m, index_t k,
   const index_t pairs = bf16_pairs(k);
   auto* out = reinterpret_cast<bf16_bits*>(words);
 #if EMBER_HAVE_X86_BF16_PATH
-  if (active_bf16_path() == Bf16Path::avx512_bf16 && !trans_a) {
+  const Bf16Path path = active_bf16_path();
+  if ((path == Bf16Path::avx512_bf16 || path == Bf16Path::amx) && !trans_a) {
     convert_rows_avx512(View{a, k, 1}, m, k, pairs, out);
     return {words, m, k, pairs};
   }
@@ -285,12 +458,27 @@ inline void gemm_bf16(const Bf16Rows& a, const float* b, bool trans_b, float* c,
     if (!accumulate) std::fill(c, c + m * n, 0.0f);
     return;
   }
-  const bool vector_path = active_bf16_path() == Bf16Path::avx512_bf16;
+  const Bf16Path path = active_bf16_path();
+  const bool vector_path = path == Bf16Path::avx512_bf16 || path == Bf16Path::amx;  // AVX-512 packing
+  const bool tiles = path == Bf16Path::amx || path == Bf16Path::amx_emulated;
+  // The tile paths walk k in whole tiles: panels and A rows padded with zero pairs to kp.
+  const index_t kp = tiles ? round_up(pairs, kTilePairs) : pairs;
   const View B{b, trans_b ? 1 : n, trans_b ? k : 1};
   const index_t panels = (n + kPanel - 1) / kPanel;
   const double work_per_panel = 2.0 * static_cast<double>(m) * static_cast<double>(k) * kPanel;
   parallel_blocks(panels, work_per_panel, [&](index_t first, index_t last, int) {
-    std::uint32_t* panel = thread_workspace<std::uint32_t>(static_cast<std::size_t>(pairs * kPanel), 0);
+    std::uint32_t* panel = thread_workspace<std::uint32_t>(static_cast<std::size_t>(kp * kPanel), 0);
+    std::uint32_t* a_padded = nullptr;
+    float* scratch = nullptr;
+    if (tiles) {
+      a_padded = thread_workspace<std::uint32_t>(static_cast<std::size_t>(round_up(m, kAmxRows) * kp), 3);
+      pad_rows_for_tiles(a.words, m, pairs, kp, a_padded);
+      scratch = thread_workspace<float>(static_cast<std::size_t>(kAmxRows * kPanel), 2);
+      std::fill(panel + pairs * kPanel, panel + kp * kPanel, 0u);  // packing never writes these rows
+#if EMBER_HAVE_X86_BF16_PATH
+      if (path == Bf16Path::amx) amx_configure_tiles();
+#endif
+    }
     for (index_t q = first; q < last; ++q) {
       const index_t j0 = q * kPanel, cols = std::min(kPanel, n - j0);
 #if EMBER_HAVE_X86_BF16_PATH
@@ -305,6 +493,10 @@ inline void gemm_bf16(const Bf16Rows& a, const float* b, bool trans_b, float* c,
       else
 #endif
         pack_panel_portable(B, k, j0, cols, pairs, panel);
+      if (tiles) {
+        amx_panel(path == Bf16Path::amx, a_padded, m, kp, panel, c + j0, n, cols, accumulate, scratch);
+        continue;
+      }
       for (index_t p0 = 0; p0 < pairs; p0 += kPairsPerChunk) {
         const index_t chunk = std::min(kPairsPerChunk, pairs - p0);
         const bool load_c = accumulate || p0 > 0;
@@ -321,6 +513,9 @@ inline void gemm_bf16(const Bf16Rows& a, const float* b, bool trans_b, float* c,
         }
       }
     }
+#if EMBER_HAVE_X86_BF16_PATH
+    if (path == Bf16Path::amx) amx_release_tiles();
+#endif
   });
 }
 

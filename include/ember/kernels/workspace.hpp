@@ -9,7 +9,7 @@
 
 namespace ember::kernels {
 
-inline constexpr int kWorkspaceSlots = 3;
+inline constexpr int kWorkspaceSlots = 4;
 
 // At least `elements` elements of this thread's buffer `slot` (0 <= slot < kWorkspaceSlots),
 // aligned for Eigen's vector code; the contents are whatever the last user left.

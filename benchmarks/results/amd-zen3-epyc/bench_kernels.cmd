@@ -1,0 +1,1 @@
+build/release/benchmarks/bench_kernels --benchmark_repetitions=5
