@@ -39,6 +39,7 @@
 #include "ember/kernels/workspace.hpp"
 
 #if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+#include <cpuid.h>
 #include <immintrin.h>
 #define EMBER_HAVE_X86_BF16_PATH 1
 #define EMBER_TARGET_AVX512_BF16 __attribute__((target("avx512f,avx512bw,avx512bf16")))
@@ -79,6 +80,19 @@ inline bool cpu_has_avx512_bf16() {
 }
 
 namespace detail {
+// CPUID leaf 7: AMX-BF16 and AMX-TILE (EDX bits 22 and 24). Read directly: clang 14's
+// __builtin_cpu_supports does not know the AMX feature names.
+inline bool cpuid_has_amx_bf16() {
+#if EMBER_HAVE_X86_BF16_PATH
+  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+  if (!__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx)) return false;
+  constexpr unsigned kAmxBf16 = 1u << 22, kAmxTile = 1u << 24;
+  return (edx & kAmxBf16) != 0 && (edx & kAmxTile) != 0;
+#else
+  return false;
+#endif
+}
+
 // Asks Linux for the AMX tile data state (off by default for every process since Linux 5.16;
 // without it the first tile instruction faults). Permission is process-wide.
 inline bool request_amx_tile_state() {
@@ -96,8 +110,7 @@ inline bool request_amx_tile_state() {
 // lets this process use them. The first call asks Linux for the tile state.
 inline bool cpu_has_amx_bf16() {
 #if EMBER_HAVE_X86_BF16_PATH
-  static const bool has = cpu_has_avx512_bf16() && __builtin_cpu_supports("amx-tile") &&
-                          __builtin_cpu_supports("amx-bf16") && detail::request_amx_tile_state();
+  static const bool has = cpu_has_avx512_bf16() && detail::cpuid_has_amx_bf16() && detail::request_amx_tile_state();
   return has;
 #else
   return false;
