@@ -6,9 +6,9 @@
 //   build/release/benchmarks/bench_profile [--threads N] [--steps N] [--runs N] [--batch N]
 //                                          [--precision float32|bf16] [--out FILE.json]
 //
-// Each of --runs (3) runs times --steps steps unprofiled, the same steps profiled and every
-// yardstick; the figures written are the medians over the runs (each run's step, yardstick and
-// efficiency are kept in "runs").
+// Each of --runs (3) runs times --steps steps unprofiled, each followed by one call of every
+// yardstick (so both see the same load), then the same steps profiled; the figures written
+// are the medians over the runs (each run's step, yardstick and efficiency are kept in "runs").
 //
 // With --precision bf16 the step runs under PrecisionGuard(bf16); the yardstick stays Eigen's
 // float32 GEMM, so the efficiency then says how far bf16 gets past the float32 limit.
@@ -21,7 +21,6 @@
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
-#include <functional>
 #include <iostream>
 #include <map>
 #include <sstream>
@@ -45,19 +44,6 @@ double median(std::vector<double> v) {
   return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
-// Median seconds of `repeats` calls of fn after two warm-up calls.
-double time_median(int repeats, const std::function<void()>& fn) {
-  fn();
-  fn();
-  std::vector<double> t;
-  for (int r = 0; r < repeats; ++r) {
-    const auto start = Clock::now();
-    fn();
-    t.push_back(ember::profiler::seconds_since(start));
-  }
-  return median(t);
-}
-
 std::vector<float> random_buffer(index_t n, std::uint64_t seed) {
   ember::Generator gen(seed);
   std::vector<float> v(static_cast<std::size_t>(n));
@@ -75,18 +61,39 @@ struct Gemm {
   double flops(index_t batch) const { return 2.0 * m * k * n * (per_sample ? batch : 1); }
 };
 
-double yardstick_seconds(const Gemm& g, index_t batch, int repeats) {
-  auto a = random_buffer(g.m * g.k, 1), b = random_buffer(g.k * g.n, 2);
-  std::vector<float> c(static_cast<std::size_t>(g.m * g.n) * static_cast<std::size_t>(g.per_sample ? batch : 1));
-  if (!g.per_sample)
-    return time_median(repeats, [&] { ember::kernels::gemm(a.data(), g.trans_a, b.data(), g.trans_b, c.data(), g.m, g.k, g.n); });
-  return time_median(repeats, [&] {
-    ember::parallel_blocks(batch, g.flops(1), [&](index_t begin, index_t end, int) {
-      for (index_t s = begin; s < end; ++s)
-        ember::kernels::gemm(a.data(), g.trans_a, b.data(), g.trans_b, c.data() + s * g.m * g.n, g.m, g.k, g.n);
-    });
-  });
-}
+// A GEMM's yardstick with its operands made once: run() times one call (of all samples).
+class Yardstick {
+ public:
+  Yardstick(const Gemm& g, index_t batch)
+      : g_(g), batch_(batch), a_(random_buffer(g.m * g.k, 1)), b_(random_buffer(g.k * g.n, 2)),
+        c_(static_cast<std::size_t>(g.m * g.n) * static_cast<std::size_t>(g.per_sample ? batch : 1)) {}
+
+  // Seconds of one call, timed after an untimed one: the yardstick is the GEMM with its
+  // operands already in cache (as it was when each was timed over many calls in a row).
+  double run() {
+    call();
+    const auto start = Clock::now();
+    call();
+    return ember::profiler::seconds_since(start);
+  }
+
+ private:
+  void call() {
+    if (!g_.per_sample) {
+      ember::kernels::gemm(a_.data(), g_.trans_a, b_.data(), g_.trans_b, c_.data(), g_.m, g_.k, g_.n);
+    } else {
+      ember::parallel_blocks(batch_, g_.flops(1), [&](index_t begin, index_t end, int) {
+        for (index_t s = begin; s < end; ++s)
+          ember::kernels::gemm(a_.data(), g_.trans_a, b_.data(), g_.trans_b, c_.data() + s * g_.m * g_.n, g_.m,
+                               g_.k, g_.n);
+      });
+    }
+  }
+
+  Gemm g_;
+  index_t batch_;
+  std::vector<float> a_, b_, c_;
+};
 
 // The GEMMs of each layer of the reference CNN, forward and backward, at batch `batch`.
 std::map<std::string, std::vector<Gemm>> reference_gemms(index_t batch) {
@@ -177,7 +184,39 @@ struct Measurement {
 
 Measurement measure(Step& step, const Options& o) {
   Measurement m;
-  m.step_ms = 1e3 * time_median(o.steps, [&] { step.run(); });  // the step as it runs without the profiler
+  // The unprofiled step and the yardsticks alternate, a step then each yardstick per round,
+  // so that both are timed under the same load: this machine's speed drifts over seconds (a
+  // shared host), and timing them seconds apart gave runs of 56% and 132%. Each is timed on
+  // its second call in a row, with its data in cache as in a training loop (a step timed
+  // right after the yardsticks ran ~10 ms slower).
+  std::vector<std::pair<std::pair<std::string, std::string>, std::vector<Yardstick>>> yardsticks;
+  for (const auto& [name, list] : reference_gemms(o.batch)) {
+    const auto slash = name.find('/');
+    std::vector<Yardstick> gemms;
+    for (const Gemm& gemm : list) gemms.emplace_back(gemm, o.batch);
+    yardsticks.push_back({{name.substr(0, slash), name.substr(slash + 1)}, std::move(gemms)});
+  }
+  std::vector<double> step_seconds, yardstick_seconds;
+  std::map<std::pair<std::string, std::string>, std::vector<double>> layer_yardstick_seconds;
+  for (int r = 0; r < o.steps + 2; ++r) {
+    step.run();
+    const auto start = Clock::now();
+    step.run();
+    const double step_time = ember::profiler::seconds_since(start);
+    double round_yardstick = 0;
+    for (auto& [key, gemms] : yardsticks) {
+      double layer = 0;
+      for (Yardstick& y : gemms) layer += y.run();
+      if (r >= 2) layer_yardstick_seconds[key].push_back(layer);
+      round_yardstick += layer;
+    }
+    if (r < 2) continue;  // warm-up
+    step_seconds.push_back(step_time);
+    yardstick_seconds.push_back(round_yardstick);
+  }
+  m.step_ms = 1e3 * median(step_seconds);
+  m.yardstick_ms = 1e3 * median(yardstick_seconds);
+  for (auto& [key, seconds] : layer_yardstick_seconds) m.layer_yardstick_ms[key] = 1e3 * median(seconds);
 
   // The same step profiled: per (layer, phase), the median over steps of the seconds summed in a step.
   std::map<std::pair<std::string, std::string>, std::vector<double>> per_step;
@@ -206,13 +245,6 @@ Measurement measure(Step& step, const Options& o) {
   m.profiled_step_ms = 1e3 * profiled_total / o.steps;
   for (auto& [key, seconds] : per_step) m.layer_ms[key] = 1e3 * median(seconds);
 
-  const int yard_repeats = std::max(10, o.steps);
-  for (const auto& [name, list] : reference_gemms(o.batch)) {
-    const auto slash = name.find('/');
-    double& ms = m.layer_yardstick_ms[{name.substr(0, slash), name.substr(slash + 1)}];
-    for (const Gemm& gemm : list) ms += 1e3 * yardstick_seconds(gemm, o.batch, yard_repeats);
-    m.yardstick_ms += ms;
-  }
   return m;
 }
 

@@ -365,6 +365,40 @@ TEST_CASE("max_pool2d kernels: first maximum on ties, NaN wins, the same values 
   }
 }
 
+TEST_CASE("max_pool2d 2x2 fast path on ties, infinities and signed zeros matches the naive scan", "[kernels][pool]") {
+  // Rows wide enough for the vectorised loop (and its remainder); values from a small set, so
+  // most windows hold ties; infinities of both signs (a window summing to NaN is redone).
+  const float inf = std::numeric_limits<float>::infinity();
+  const std::vector<float> choices{0.0f, -0.0f, 1.0f, 1.0f, -1.0f, inf, -inf, 2.0f};
+  ember::Generator gen(11);
+  ember::kernels::PoolShape s{3, 6, 38, 2, 2, 0};
+  std::vector<float> x(static_cast<std::size_t>(s.planes * s.height * s.width));
+  for (float& v : x) v = choices[static_cast<std::size_t>(gen.randint(choices.size()))];
+  const index_t OH = s.out_h(), OW = s.out_w();
+  std::vector<float> out(static_cast<std::size_t>(s.planes * OH * OW)), out_without(out.size());
+  std::vector<std::int32_t> arg(out.size());
+  ember::kernels::max_pool2d_forward(x.data(), out.data(), arg.data(), s);
+  ember::kernels::max_pool2d_forward(x.data(), out_without.data(), nullptr, s);
+  for (index_t p = 0; p < s.planes; ++p)
+    for (index_t oy = 0; oy < OH; ++oy)
+      for (index_t ox = 0; ox < OW; ++ox) {
+        const float* plane = x.data() + p * s.height * s.width;
+        index_t at = 2 * oy * s.width + 2 * ox;
+        for (index_t i = 0; i < 2; ++i)
+          for (index_t j = 0; j < 2; ++j) {
+            const index_t here = (2 * oy + i) * s.width + 2 * ox + j;
+            if (plane[here] > plane[at]) at = here;
+          }
+        const auto o = static_cast<std::size_t>((p * OH + oy) * OW + ox);
+        INFO("plane " << p << " output " << oy << "," << ox);
+        CHECK(arg[o] == at);
+        CHECK(std::signbit(out[o]) == std::signbit(plane[at]));  // -0 and +0 tie: the first one is kept
+        CHECK(out[o] == plane[at]);
+        CHECK(std::signbit(out_without[o]) == std::signbit(plane[at]));
+        CHECK(out_without[o] == plane[at]);
+      }
+}
+
 TEST_CASE("relu kernels", "[kernels][activation]") {
   std::vector<float> x{-2, -0.0f, 0, 0.5f, 3, std::numeric_limits<float>::quiet_NaN()}, y(6), dx(6);
   std::vector<float> dy{1, 2, 3, 4, 5, 6};
