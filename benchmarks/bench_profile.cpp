@@ -325,7 +325,7 @@ int main(int argc, char** argv) try {
     json << "\",\n  \"cpu\": " << ember_bench::cpu_json() << ",\n  \"threads\": " << ember::get_num_threads()
          << ",\n  \"precision\": \"" << ember::to_string(o.precision) << "\",\n  \"bf16_path\": \""
          << ember::kernels::to_string(ember::kernels::active_bf16_path()) << "\",\n  \"batch\": " << o.batch
-         << ",\n  \"steps\": " << o.steps << ",\n  \"step_ms\": " << step_ms
+         << ",\n  \"steps\": " << o.steps << ",\n  \"timing\": \"alternating\",\n  \"step_ms\": " << step_ms
          << ",\n  \"profiled_step_ms\": " << profiled_step_ms << ",\n  \"yardstick_ms\": " << yardstick_ms
          << ",\n  \"gemm_flops\": " << gemm_flops << ",\n  \"efficiency\": " << efficiency
          << ",\n  \"runs\": [" << run_list.str() << "],\n  \"rows\": [\n"

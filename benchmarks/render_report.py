@@ -369,10 +369,14 @@ def profile_table(data, path):
            "layer does (Eigen's GEMM on the same matrix shapes, ready-made operands, split over samples as the "
            "kernel splits them); shares are of the profiled step. A layer's time beyond its yardstick is im2col, "
            "col2im, bias, copies and "
-           "allocation; `engine` is backward() minus the nodes' own rules.\n" % (
+           "allocation; `engine` is backward() minus the nodes' own rules." % (
                data["batch"], data["threads"], ", %s" % data["precision"] if "precision" in data else "",
                data.get("steps", 0)) + (" bf16 GEMM path: `%s`." % data["bf16_path"]
-                                        if data.get("precision") == "bf16" and "bf16_path" in data else ""),
+                                        if data.get("precision") == "bf16" and "bf16_path" in data else "")
+           + (" The step (without the profiler) and the yardsticks are timed alternately, a step and then each "
+              "GEMM once per round, each on its second call in a row, so that both see the same load on a shared "
+              "machine; the figures are the medians over the rounds." if data.get("timing") == "alternating" else
+              " The step (without the profiler) and the yardsticks were timed one after the other.") + "\n",
            "| layer | phase | ms | share of step | yardstick ms | GEMM GFLOP | GEMMs |",
            "|---|---|---|---|---|---|---|"]
     for r in data["rows"]:
